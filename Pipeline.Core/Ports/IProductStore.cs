@@ -1,0 +1,58 @@
+using Pipeline.Core.Domain;
+
+namespace Pipeline.Core.Ports;
+
+public enum ProductSort
+{
+    Title,
+    PriceAscending,
+    PriceDescending,
+}
+
+public sealed record ProductQuery
+{
+    public string? Source { get; init; }
+    public string? Category { get; init; }
+    public string? Search { get; init; }
+    public ProductSort Sort { get; init; } = ProductSort.Title;
+    public int Limit { get; init; } = 50;
+    public string? PageToken { get; init; }
+}
+
+public sealed record ProductPage(IReadOnlyList<Product> Items, string? NextPageToken, string? PreviousPageToken = null);
+
+public sealed record UpsertOutcome(int Upserted, int Unchanged, int PriceChanges);
+
+/// <summary>Current product state, price history and quarantine. SQLite or DynamoDB.</summary>
+public interface IProductStore
+{
+    string ProviderName { get; }
+
+    Task EnsureCreatedAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Idempotent upsert keyed by (source, sourceId), compared by content hash. Appends a price observation for a new
+    /// product and whenever the price changed; a repeated call with the same products changes nothing.
+    /// </summary>
+    Task<UpsertOutcome> UpsertAsync(IReadOnlyList<Product> products, string runId, DateTimeOffset observedAt, CancellationToken ct);
+
+    Task<Product?> GetAsync(string id, CancellationToken ct);
+
+    Task<IReadOnlyList<PricePoint>> GetPriceHistoryAsync(string id, CancellationToken ct);
+
+    Task<ProductPage> QueryAsync(ProductQuery query, CancellationToken ct);
+
+    Task<IReadOnlyList<string>> ListCategoriesAsync(string? source, CancellationToken ct);
+
+    /// <summary>Every current product, streamed (for the warehouse refresh).</summary>
+    IAsyncEnumerable<Product> ScanAsync(CancellationToken ct);
+
+    /// <summary>Every price observation, streamed (for the warehouse refresh).</summary>
+    IAsyncEnumerable<PriceObservation> ScanPriceObservationsAsync(CancellationToken ct);
+
+    Task AddRejectionsAsync(IReadOnlyList<Rejection> rejections, CancellationToken ct);
+
+    Task<IReadOnlyList<Rejection>> ListRejectionsAsync(string? runId, int limit, CancellationToken ct);
+
+    Task<long> CountAsync(string? source, CancellationToken ct);
+}

@@ -1,0 +1,33 @@
+using Pipeline.Core.Domain;
+
+namespace Pipeline.Core.Ports;
+
+/// <summary>The analytics warehouse: one schema and one set of metric definitions; DuckDB or BigQuery.</summary>
+public interface IWarehouse
+{
+    string ProviderName { get; }
+
+    Task EnsureSchemaAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Loads the current products and the price observations. Idempotent: keyed by product id and by
+    /// (product id, observedAt), so a repeated or retried load adds nothing.
+    /// </summary>
+    Task<WarehouseLoadResult> LoadAsync(
+        string refreshId, IAsyncEnumerable<Product> products, IAsyncEnumerable<PriceObservation> observations, CancellationToken ct);
+
+    Task<IReadOnlyList<CategoryMetric>> TopCategoriesAsync(string? source, int limit, CancellationToken ct);
+
+    Task<IReadOnlyList<CheapProduct>> CheapestProductsAsync(string? source, string? category, int limit, CancellationToken ct);
+
+    /// <summary>Every price change (old → new) newest first.</summary>
+    Task<IReadOnlyList<PriceChange>> PriceChangesAsync(string? source, int limit, CancellationToken ct);
+
+    /// <summary>Biggest moves in a period: drops (most negative change first) or rises (largest first).</summary>
+    Task<IReadOnlyList<PriceChange>> BiggestMovesAsync(string? source, DateTimeOffset since, bool drops, int limit, CancellationToken ct);
+
+    Task<IReadOnlyList<PricePoint>> PriceHistoryAsync(string productId, CancellationToken ct);
+
+    /// <summary>When the warehouse was last loaded, or null when it never was.</summary>
+    Task<DateTimeOffset?> AsOfAsync(CancellationToken ct);
+}
