@@ -1,0 +1,203 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Pipeline.Core.Ports;
+
+namespace Pipeline.Core.Adapters.Local;
+
+/// <summary>
+/// A durable local stream: an append-only log in SQLite with Kinesis-like shards (chosen by the MD5 of the partition
+/// key), per-shard increasing sequence numbers, and a retention window. Survives a restart.
+/// </summary>
+public sealed class LocalEventStream : IEventStream, IStreamSignal
+{
+    private readonly SqliteDatabase _db;
+    private readonly int _shardCount;
+    private readonly TimeSpan _retention;
+    private readonly TimeProvider _clock;
+    private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
+    private int _waiters;
+    private long _publishes;
+
+    public LocalEventStream(string path, int shardCount, TimeSpan retention, TimeProvider clock)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(shardCount, 1);
+        _db = new SqliteDatabase(path);
+        _shardCount = shardCount;
+        _retention = retention;
+        _clock = clock;
+    }
+
+    public string ProviderName => "Local";
+
+    public static string ShardName(int index) => $"shardId-{index:D12}";
+
+    public Task EnsureCreatedAsync(CancellationToken ct) => _db.ExecuteAsync("""
+        CREATE TABLE IF NOT EXISTS shards (shard_id TEXT PRIMARY KEY, next_seq INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS records (
+            shard_id TEXT NOT NULL, seq INTEGER NOT NULL, partition_key TEXT NOT NULL, data BLOB NOT NULL, arrival INTEGER NOT NULL,
+            PRIMARY KEY (shard_id, seq)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS records_arrival ON records (arrival);
+        """, ct);
+
+    /// <summary>Kinesis maps the MD5 of the partition key onto hash-key ranges; equal ranges reduce to a modulo.</summary>
+    public int ShardIndexFor(string partitionKey)
+    {
+        Span<byte> hash = stackalloc byte[16];
+        MD5.HashData(Encoding.UTF8.GetBytes(partitionKey), hash);
+        var high = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(hash);
+        return (int)(high / (ulong.MaxValue / (ulong)_shardCount + 1));
+    }
+
+    public async Task PublishAsync(IReadOnlyList<StreamRecord> records, CancellationToken ct)
+    {
+        if (records.Count == 0) return;
+        foreach (var r in records)
+        {
+            if (string.IsNullOrEmpty(r.PartitionKey) || r.PartitionKey.Length > 256)
+                throw new ArgumentException($"Partition key must be 1..256 characters (got {r.PartitionKey?.Length ?? 0}).");
+            if (r.Data.Length + Encoding.UTF8.GetByteCount(r.PartitionKey) > 1024 * 1024)
+                throw new ArgumentException($"Record with partition key '{r.PartitionKey}' is {r.Data.Length} bytes, over the 1 MiB limit.");
+        }
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await using (var connection = await _db.OpenAsync(ct).ConfigureAwait(false))
+        {
+            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+            var next = new long[_shardCount];
+            await using (var read = connection.CreateCommand())
+            {
+                read.Transaction = tx;
+                read.CommandText = "SELECT shard_id, next_seq FROM shards";
+                await using var reader = await read.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    var index = int.Parse(reader.GetString(0).AsSpan("shardId-".Length), CultureInfo.InvariantCulture);
+                    if (index < _shardCount) next[index] = reader.GetInt64(1);
+                }
+            }
+            for (var i = 0; i < _shardCount; i++) next[i] = Math.Max(next[i], 1);
+
+            await using (var insert = connection.CreateCommand())
+            {
+                insert.Transaction = tx;
+                insert.CommandText = "INSERT INTO records (shard_id, seq, partition_key, data, arrival) VALUES ($s, $q, $k, $d, $a)";
+                var ps = insert.Parameters.Add("$s", SqliteType.Text);
+                var pq = insert.Parameters.Add("$q", SqliteType.Integer);
+                var pk = insert.Parameters.Add("$k", SqliteType.Text);
+                var pd = insert.Parameters.Add("$d", SqliteType.Blob);
+                insert.Parameters.AddWithValue("$a", now);
+                foreach (var record in records)
+                {
+                    var shard = ShardIndexFor(record.PartitionKey);
+                    ps.Value = ShardName(shard);
+                    pq.Value = next[shard]++;
+                    pk.Value = record.PartitionKey;
+                    pd.Value = record.Data.ToArray();
+                    await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+            }
+            await using (var upsert = connection.CreateCommand())
+            {
+                upsert.Transaction = tx;
+                upsert.CommandText = "INSERT INTO shards (shard_id, next_seq) VALUES ($s, $n) ON CONFLICT(shard_id) DO UPDATE SET next_seq = excluded.next_seq";
+                var ps = upsert.Parameters.Add("$s", SqliteType.Text);
+                var pn = upsert.Parameters.Add("$n", SqliteType.Integer);
+                for (var i = 0; i < _shardCount; i++)
+                {
+                    ps.Value = ShardName(i);
+                    pn.Value = next[i];
+                    await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+            }
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+        }
+        if (Interlocked.Increment(ref _publishes) % 64 == 0) await TrimAsync(ct).ConfigureAwait(false);
+        var waiters = Volatile.Read(ref _waiters);
+        if (waiters > 0) _signal.Release(waiters);
+    }
+
+    /// <summary>Drops records older than the retention window (like Kinesis' retention period).</summary>
+    public async Task<int> TrimAsync(CancellationToken ct)
+    {
+        var cutoff = (_clock.GetUtcNow() - _retention).ToUnixTimeMilliseconds();
+        await using var connection = await _db.OpenAsync(ct).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM records WHERE arrival < $c";
+        command.Parameters.AddWithValue("$c", cutoff);
+        return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    public Task<IReadOnlyList<string>> ListShardsAsync(CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<string>>(Enumerable.Range(0, _shardCount).Select(ShardName).ToList());
+
+    public IShardReader OpenShard(string shardId, string? afterSequenceNumber) => new Reader(this, shardId, afterSequenceNumber);
+
+    public async Task WaitForDataAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _waiters);
+        try
+        {
+            await _signal.WaitAsync(timeout, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiters);
+        }
+    }
+
+    /// <summary>Latest sequence number per shard (for consumer-lag figures).</summary>
+    public async Task<IReadOnlyDictionary<string, long>> LatestSequenceNumbersAsync(CancellationToken ct)
+    {
+        var result = new Dictionary<string, long>();
+        await using var connection = await _db.OpenAsync(ct).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT shard_id, next_seq - 1 FROM shards";
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false)) result[reader.GetString(0)] = reader.GetInt64(1);
+        return result;
+    }
+
+    private sealed class Reader(LocalEventStream owner, string shardId, string? after) : IShardReader
+    {
+        private long _after = Parse(after);
+
+        public string ShardId { get; } = shardId;
+
+        public void Rewind(string? afterSequenceNumber) => _after = Parse(afterSequenceNumber);
+
+        private static long Parse(string? sequence) =>
+            sequence is null ? 0 : long.Parse(sequence, NumberStyles.None, CultureInfo.InvariantCulture);
+
+        public async Task<ShardReadResult> ReadAsync(int maxRecords, CancellationToken ct)
+        {
+            var records = new List<ReceivedRecord>();
+            await using var connection = await owner._db.OpenAsync(ct).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT seq, partition_key, data, arrival FROM records WHERE shard_id = $s AND seq > $q ORDER BY seq LIMIT $n";
+            command.Parameters.AddWithValue("$s", ShardId);
+            command.Parameters.AddWithValue("$q", _after);
+            command.Parameters.AddWithValue("$n", maxRecords);
+            await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    var seq = reader.GetInt64(0);
+                    records.Add(new ReceivedRecord(ShardId, seq.ToString(CultureInfo.InvariantCulture), reader.GetString(1),
+                        (byte[])reader.GetValue(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))));
+                    _after = seq;
+                }
+            }
+            long? behind = records.Count == maxRecords
+                ? Math.Max(0, (long)(owner._clock.GetUtcNow() - records[^1].ArrivalTime).TotalMilliseconds)
+                : 0;
+            return new ShardReadResult(records, behind, ShardClosed: false);
+        }
+    }
+}
+
+/// <summary>A stream that can wake its consumers when data arrives, instead of them polling on a timer.</summary>
+public interface IStreamSignal
+{
+    Task WaitForDataAsync(TimeSpan timeout, CancellationToken ct);
+}

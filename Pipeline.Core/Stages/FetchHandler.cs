@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Pipeline.Core.Domain;
+using Pipeline.Core.Ports;
+using Pipeline.Core.Serialization;
+using Pipeline.Core.Sources;
+
+namespace Pipeline.Core.Stages;
+
+/// <summary>
+/// The fetch stage (the Kinesis-triggered Lambda, and the local stream consumer): for each task, GET the page and
+/// store its bytes verbatim in the raw zone. A source that cannot serve the page gets the page quarantined (counted,
+/// shown, the run goes on); an infrastructure failure is reported so the record is retried.
+/// </summary>
+public sealed class FetchHandler(
+    SourceRegistry sources,
+    IRawZone rawZone,
+    IRunStore runs,
+    IProductStore store,
+    IRawZoneNotifications notifications,
+    RunFinisher finisher,
+    TimeProvider clock,
+    ILogger<FetchHandler> logger)
+{
+    /// <summary>Handles a batch; returns the sequence numbers of the records that must be retried.</summary>
+    public async Task<IReadOnlyList<string>> HandleBatchAsync(IReadOnlyList<ReceivedRecord> records, CancellationToken ct)
+    {
+        var failures = new List<string>();
+        foreach (var record in records)
+        {
+            // Once one record fails, the rest of the shard's batch is retried after it (ordering within a shard).
+            if (failures.Count > 0)
+            {
+                failures.Add(record.SequenceNumber);
+                continue;
+            }
+            try
+            {
+                await HandleRecordAsync(record.Data, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "Fetch record {Sequence} on {Shard} failed; it will be retried", record.SequenceNumber, record.ShardId);
+                failures.Add(record.SequenceNumber);
+            }
+        }
+        return failures;
+    }
+
+    public async Task HandleRecordAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        FetchTask? task;
+        try
+        {
+            task = JsonSerializer.Deserialize(data.Span, CoreJsonContext.Default.FetchTask);
+        }
+        catch (JsonException ex)
+        {
+            // A poison record can never succeed: log it and let it go rather than block the shard.
+            logger.LogError("Dropping an unreadable fetch task ({Bytes} bytes): {Error}", data.Length, ex.Message);
+            return;
+        }
+        if (task is null || !RunIds.IsValid(task.RunId) || !sources.TryGet(task.Source, out _))
+        {
+            logger.LogError("Dropping an invalid fetch task ({Bytes} bytes)", data.Length);
+            return;
+        }
+        await HandleTaskAsync(task, ct).ConfigureAwait(false);
+    }
+
+    public async Task HandleTaskAsync(FetchTask task, CancellationToken ct)
+    {
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = task.RunId, ["Page"] = task.Page });
+        var run = await runs.GetRunAsync(task.RunId, ct).ConfigureAwait(false);
+        if (run is null)
+        {
+            logger.LogWarning("Fetch task for unknown run {RunId}; skipped", task.RunId);
+            return;
+        }
+        if (run.Status is RunStatus.Cancelled or RunStatus.Failed) return;
+        var marker = $"fetch:{task.Page}";
+        if (await runs.WasAppliedAsync(task.RunId, marker, ct).ConfigureAwait(false))
+        {
+            // Re-delivered after the page was handled: make sure the transform saw it, count nothing.
+            if (await rawZone.HeadAsync(task.RawKey, ct).ConfigureAwait(false) is not null)
+                await notifications.NotifyAsync(new RawObjectCreated(task.RawKey, 0), ct).ConfigureAwait(false);
+            return;
+        }
+
+        var source = sources.Get(task.Source);
+        FetchedPage page;
+        try
+        {
+            page = await source.FetchAsync(task, ct).ConfigureAwait(false);
+        }
+        catch (SourceFetchException ex)
+        {
+            await QuarantinePageAsync(task, ex.Message, ct).ConfigureAwait(false);
+            return;
+        }
+
+        var metadata = new RawObjectMetadata
+        {
+            RunId = task.RunId,
+            Source = task.Source,
+            SourceUrl = page.SourceUrl,
+            FetchedAt = clock.GetUtcNow(),
+            Sha256 = Convert.ToHexStringLower(SHA256.HashData(page.Bytes)),
+            Page = task.Page,
+            ContentType = page.ContentType,
+        };
+        await rawZone.PutAsync(task.RawKey, page.Bytes, metadata, ct).ConfigureAwait(false);
+        await runs.ApplyOnceAsync(task.RunId, marker,
+        [
+            new CounterDelta(Counter.PagesFetched, 1),
+            new CounterDelta(Counter.RawObjects, 1),
+            new CounterDelta(Counter.RawBytes, page.Bytes.Length),
+        ], ct).ConfigureAwait(false);
+        await notifications.NotifyAsync(new RawObjectCreated(task.RawKey, page.Bytes.Length), ct).ConfigureAwait(false);
+        await finisher.TryFinishAsync(task.RunId, ct).ConfigureAwait(false);
+    }
+
+    private async Task QuarantinePageAsync(FetchTask task, string reason, CancellationToken ct)
+    {
+        logger.LogWarning("Page {Page} of run {RunId} quarantined: {Reason}", task.Page, task.RunId, reason);
+        await store.AddRejectionsAsync(
+        [
+            new Rejection
+            {
+                RunId = task.RunId, Source = task.Source, RawKey = task.RawKey, Reason = $"fetch failed: {reason}", RejectedAt = clock.GetUtcNow(),
+            },
+        ], ct).ConfigureAwait(false);
+        if (await runs.ApplyOnceAsync(task.RunId, $"fetch:{task.Page}", [new CounterDelta(Counter.PagesFailed, 1)], ct).ConfigureAwait(false))
+            await runs.AddErrorAsync(task.RunId, $"page {task.Page}: {reason}", ct).ConfigureAwait(false);
+        await finisher.TryFinishAsync(task.RunId, ct).ConfigureAwait(false);
+    }
+}

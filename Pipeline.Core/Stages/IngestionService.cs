@@ -1,0 +1,97 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Pipeline.Core.Domain;
+using Pipeline.Core.Ports;
+using Pipeline.Core.Serialization;
+using Pipeline.Core.Sources;
+
+namespace Pipeline.Core.Stages;
+
+/// <summary>A request to ingest one source.</summary>
+public sealed record StartIngestionRequest(string Source, IReadOnlyDictionary<string, string>? Options, string Trigger = "api");
+
+/// <summary>The outcome of a start request: the run, and whether it is new or an already active run of that source.</summary>
+public sealed record StartIngestionResult(IngestionRun Run, bool Created);
+
+/// <summary>
+/// The trigger stage: validates a request, records the run, plans the source's pages and publishes one fetch task per
+/// page to the stream. Publishing is safe to repeat: a re-published task is recognised downstream by its page.
+/// </summary>
+public sealed class IngestionService(
+    SourceRegistry sources, IRunStore runs, IEventStream stream, RunFinisher finisher, TimeProvider clock, ILogger<IngestionService> logger)
+{
+    public const int PublishBatchSize = 500;
+
+    /// <summary>Validates and records a new run (status queued). Throws <see cref="InvalidOptionException"/> on bad input.</summary>
+    public async Task<StartIngestionResult> CreateRunAsync(StartIngestionRequest request, CancellationToken ct)
+    {
+        var source = sources.Get(request.Source);
+        var options = source.NormalizeOptions(request.Options ?? new Dictionary<string, string>());
+        var now = clock.GetUtcNow();
+        var run = new IngestionRun
+        {
+            RunId = RunIds.New(now),
+            Source = source.Name,
+            Status = RunStatus.Queued,
+            CreatedAt = now,
+            Options = options,
+            Trigger = request.Trigger,
+        };
+        var (stored, created) = await runs.TryCreateRunAsync(run, ct).ConfigureAwait(false);
+        if (created) logger.LogInformation("Run {RunId} for {Source} queued by {Trigger}", run.RunId, run.Source, request.Trigger);
+        return new StartIngestionResult(stored, created);
+    }
+
+    /// <summary>Plans and publishes the run's fetch tasks. Safe to call again for a run whose planning did not finish.</summary>
+    public async Task PlanAndPublishAsync(string runId, CancellationToken ct)
+    {
+        var run = await runs.GetRunAsync(runId, ct).ConfigureAwait(false)
+                  ?? throw new InvalidOperationException($"Run {runId} does not exist.");
+        if (run.Status.IsTerminal() || run.PlanningComplete) return;
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = runId, ["Source"] = run.Source });
+        try
+        {
+            if (run.Status == RunStatus.Queued) await runs.SetStatusAsync(runId, RunStatus.Running, ct).ConfigureAwait(false);
+            var source = sources.Get(run.Source);
+            var plan = await source.PlanAsync(run.Options, ct).ConfigureAwait(false);
+            var runDate = DateOnly.FromDateTime(run.CreatedAt.UtcDateTime);
+            var batch = new List<StreamRecord>(Math.Min(PublishBatchSize, plan.Count));
+            foreach (var page in plan)
+            {
+                var task = new FetchTask
+                {
+                    RunId = run.RunId, Source = run.Source, Page = page.Page, Skip = page.Skip, Limit = page.Limit,
+                    RunDate = runDate, Options = run.Options,
+                };
+                batch.Add(new StreamRecord(task.PartitionKey, JsonSerializer.SerializeToUtf8Bytes(task, CoreJsonContext.Default.FetchTask)));
+                if (batch.Count == PublishBatchSize)
+                {
+                    await stream.PublishAsync(batch, ct).ConfigureAwait(false);
+                    batch.Clear();
+                }
+            }
+            if (batch.Count > 0) await stream.PublishAsync(batch, ct).ConfigureAwait(false);
+
+            await runs.ApplyOnceAsync(runId, "plan",
+                [new CounterDelta(Counter.TasksPlanned, plan.Count), new CounterDelta(Counter.TasksPublished, plan.Count)], ct).ConfigureAwait(false);
+            await runs.MarkPlanningCompleteAsync(runId, ct).ConfigureAwait(false);
+            logger.LogInformation("Run {RunId} published {Tasks} fetch tasks", runId, plan.Count);
+            // A run with no pages (empty catalog) settles right here.
+            await finisher.TryFinishAsync(runId, ct).ConfigureAwait(false);
+        }
+        catch (SourceFetchException ex)
+        {
+            logger.LogError(ex, "Planning run {RunId} failed", runId);
+            await runs.EndAsync(runId, RunStatus.Failed, $"planning failed: {ex.Message}", clock.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Planning run {RunId} failed", runId);
+            await runs.EndAsync(runId, RunStatus.Failed, $"planning failed: {ex.GetType().Name}: {ex.Message}", clock.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Cancels a run that has not finished; its remaining tasks are acknowledged without work.</summary>
+    public Task<bool> CancelAsync(string runId, CancellationToken ct) =>
+        runs.EndAsync(runId, RunStatus.Cancelled, "cancelled by operator", clock.GetUtcNow(), ct);
+}

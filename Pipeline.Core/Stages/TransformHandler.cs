@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Logging;
+using Pipeline.Core.Domain;
+using Pipeline.Core.Ports;
+using Pipeline.Core.Sources;
+
+namespace Pipeline.Core.Stages;
+
+/// <summary>What the transform did with one raw object.</summary>
+public enum TransformOutcome
+{
+    Transformed,
+    AlreadyTransformed,
+    Ignored,
+    RunNotActive,
+}
+
+/// <summary>
+/// The transform stage (the S3-triggered Lambda, and the local raw-zone notification): parse, validate and normalise a
+/// raw page, upsert the products idempotently, append price observations only on real changes, quarantine rejects with
+/// their reason. A re-delivered object changes nothing.
+/// </summary>
+public sealed class TransformHandler(
+    SourceRegistry sources,
+    IRawZone rawZone,
+    IProductStore store,
+    IRunStore runs,
+    RunFinisher finisher,
+    TimeProvider clock,
+    ILogger<TransformHandler> logger)
+{
+    public const int UpsertChunkSize = 500;
+
+    public async Task<TransformOutcome> HandleAsync(string key, CancellationToken ct)
+    {
+        if (!RawKeys.IsSafe(key) || !RawKeys.TryParse(key, out var sourceName, out _, out var runId, out _))
+        {
+            logger.LogWarning("Ignoring raw object {Key}: not a page key", key);
+            return TransformOutcome.Ignored;
+        }
+        if (!sources.TryGet(sourceName, out var source))
+        {
+            logger.LogWarning("Ignoring raw object {Key}: unknown source {Source}", key, sourceName);
+            return TransformOutcome.Ignored;
+        }
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = runId, ["RawKey"] = key });
+        var run = await runs.GetRunAsync(runId, ct).ConfigureAwait(false);
+        if (run is { Status: RunStatus.Cancelled or RunStatus.Failed })
+            return TransformOutcome.RunNotActive;
+        var marker = $"transform:{key}";
+        if (run is not null && await runs.WasAppliedAsync(runId, marker, ct).ConfigureAwait(false))
+            return TransformOutcome.AlreadyTransformed;
+
+        var raw = await rawZone.GetAsync(key, ct).ConfigureAwait(false)
+                  ?? throw new InvalidOperationException($"Raw object {key} is not in the raw zone (yet); retry.");
+        var seenAt = raw.Metadata.FetchedAt == default ? clock.GetUtcNow() : raw.Metadata.FetchedAt;
+        var parsed = CatalogPageParser.Parse(raw.Bytes.Span, source.Format, new ParseContext(sourceName, runId, key, seenAt));
+
+        int upserted = 0, unchanged = 0, priceChanges = 0;
+        for (var i = 0; i < parsed.Products.Count; i += UpsertChunkSize)
+        {
+            var chunk = parsed.Products.GetRange(i, Math.Min(UpsertChunkSize, parsed.Products.Count - i));
+            var outcome = await store.UpsertAsync(chunk, runId, seenAt, ct).ConfigureAwait(false);
+            upserted += outcome.Upserted;
+            unchanged += outcome.Unchanged;
+            priceChanges += outcome.PriceChanges;
+        }
+        if (parsed.Rejections.Count > 0)
+            await store.AddRejectionsAsync(parsed.Rejections, ct).ConfigureAwait(false);
+
+        logger.LogInformation(
+            "Transformed {Key}: {Records} records, {Upserted} upserted, {Unchanged} unchanged, {Rejected} rejected, {PriceChanges} price changes",
+            key, parsed.RecordCount, upserted, unchanged, parsed.RecordCount - parsed.Products.Count, priceChanges);
+        if (run is null)
+        {
+            logger.LogWarning("Raw object {Key} belongs to unknown run {RunId}; products stored, nothing counted", key, runId);
+            return TransformOutcome.Transformed;
+        }
+
+        var rejectedRecords = parsed.PageError is null ? parsed.Rejections.Count : 0;
+        var applied = await runs.ApplyOnceAsync(runId, marker,
+        [
+            new CounterDelta(Counter.PagesTransformed, 1),
+            new CounterDelta(Counter.ProductsParsed, parsed.RecordCount),
+            new CounterDelta(Counter.ProductsUpserted, upserted),
+            new CounterDelta(Counter.ProductsUnchanged, unchanged),
+            new CounterDelta(Counter.ProductsRejected, rejectedRecords),
+            new CounterDelta(Counter.PriceChanges, priceChanges),
+        ], ct).ConfigureAwait(false);
+        if (applied && parsed.PageError is not null)
+            await runs.AddErrorAsync(runId, $"{key}: {parsed.PageError}", ct).ConfigureAwait(false);
+
+        await finisher.TryFinishAsync(runId, ct).ConfigureAwait(false);
+        return applied ? TransformOutcome.Transformed : TransformOutcome.AlreadyTransformed;
+    }
+}
+
+/// <summary>Told when a run reaches its end (e.g. to start the warehouse refresh).</summary>
+public interface IRunCompletionListener
+{
+    Task OnRunFinishedAsync(IngestionRun run, CancellationToken ct);
+}
+
+public sealed class NoRunCompletionListener : IRunCompletionListener
+{
+    public Task OnRunFinishedAsync(IngestionRun run, CancellationToken ct) => Task.CompletedTask;
+}

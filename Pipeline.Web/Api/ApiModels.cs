@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Pipeline.Core.Domain;
+
+namespace Pipeline.Web.Api;
+
+/// <summary><c>POST /api/ingestions</c> body. Option values may be strings, numbers or booleans.</summary>
+public sealed record StartIngestionBody(string? Source, Dictionary<string, JsonElement>? Options);
+
+public sealed record RunCreatedResponse(string RunId, string Status, bool Created);
+
+public sealed record StagesDto(
+    long TasksPlanned, long TasksPublished, long PagesFetched, long PagesFailed, long RawObjects, long RawBytes, long PagesTransformed,
+    long ProductsParsed, long ProductsUpserted, long ProductsUnchanged, long ProductsRejected, long PriceChanges)
+{
+    public static StagesDto From(StageCounters c) => new(c.TasksPlanned, c.TasksPublished, c.PagesFetched, c.PagesFailed, c.RawObjects,
+        c.RawBytes, c.PagesTransformed, c.ProductsParsed, c.ProductsUpserted, c.ProductsUnchanged, c.ProductsRejected, c.PriceChanges);
+}
+
+public sealed record RunDto(
+    string RunId, string Source, string Status, string Trigger, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
+    double? DurationSeconds, StagesDto Stages, IReadOnlyList<string> Errors, IReadOnlyDictionary<string, string> Options)
+{
+    public static RunDto From(IngestionRun run) => new(run.RunId, run.Source, run.Status.ToWire(), run.Trigger, run.CreatedAt, run.StartedAt,
+        run.FinishedAt, run.FinishedAt is { } end ? Math.Round((end - (run.StartedAt ?? run.CreatedAt)).TotalSeconds, 3) : null,
+        StagesDto.From(run.Stages), run.Errors, run.Options);
+}
+
+public sealed record ItemsResponse<T>(IReadOnlyList<T> Items);
+
+public sealed record ProductSummaryDto(
+    string Id, string Source, string SourceId, string Title, string Category, string? Brand, decimal Price, decimal? Rating, int? Stock,
+    string? Availability, string? Thumbnail)
+{
+    public static ProductSummaryDto From(Product p) =>
+        new(p.Id, p.Source, p.SourceId, p.Title, p.Category, p.Brand, p.Price, p.Rating, p.Stock, p.Availability, p.Thumbnail);
+}
+
+public sealed record ProductPageResponse(IReadOnlyList<ProductSummaryDto> Items, string? NextPageToken, string? PreviousPageToken);
+
+public sealed record PricePointDto(decimal Price, DateTimeOffset ObservedAt, string RunId);
+
+public sealed record ProductDetailDto(
+    string Id, string Source, string SourceId, string Title, string? Description, string Category, string? Brand, decimal Price,
+    decimal? DiscountPercentage, decimal? Rating, int? Stock, string? Availability, IReadOnlyList<string> Tags, string? Sku,
+    string? Thumbnail, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, DateTimeOffset LastChanged, IReadOnlyList<PricePointDto> PriceHistory)
+{
+    public static ProductDetailDto From(Product p, IReadOnlyList<PricePoint> history) => new(p.Id, p.Source, p.SourceId, p.Title,
+        p.Description, p.Category, p.Brand, p.Price, p.DiscountPercentage, p.Rating, p.Stock, p.Availability, p.Tags, p.Sku, p.Thumbnail,
+        p.FirstSeen, p.LastSeen, p.LastChanged, history.Select(h => new PricePointDto(h.Price, h.ObservedAt, h.RunId)).ToList());
+}
+
+public sealed record RefreshCreatedResponse(string RefreshId, string Status);
+
+public sealed record RefreshDto(
+    string RefreshId, string Status, string Trigger, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
+    long ProductsLoaded, long ObservationsLoaded, string? Error)
+{
+    public static RefreshDto From(WarehouseRefresh r) => new(r.RefreshId, r.Status.ToWire(), r.Trigger, r.CreatedAt, r.StartedAt,
+        r.FinishedAt, r.ProductsLoaded, r.ObservationsLoaded, r.Error);
+}
+
+public sealed record RejectionDto(string RunId, string Source, string RawKey, int? RecordIndex, string? SourceId, string Reason, DateTimeOffset RejectedAt)
+{
+    public static RejectionDto From(Rejection r) => new(r.RunId, r.Source, r.RawKey, r.RecordIndex, r.SourceId, r.Reason, r.RejectedAt);
+}

@@ -1,0 +1,76 @@
+using Pipeline.Core.Domain;
+using Pipeline.Core.Ports;
+using Pipeline.Core.Stages;
+using Pipeline.Web.Hosting;
+
+namespace Pipeline.Web.Api;
+
+public static class WarehouseEndpoints
+{
+    public static RouteGroupBuilder MapWarehouseEndpoints(this RouteGroupBuilder api)
+    {
+        var warehouse = api.MapGroup("/warehouse").WithTags("Warehouse");
+        warehouse.MapPost("/refresh", RefreshAsync);
+        warehouse.MapGet("/refreshes", ListAsync);
+        warehouse.MapGet("/refreshes/{refreshId}", GetAsync);
+
+        var metrics = api.MapGroup("/metrics").WithTags("Metrics");
+        metrics.MapGet("/top-categories", TopCategoriesAsync);
+        metrics.MapGet("/cheapest-products", CheapestAsync);
+        metrics.MapGet("/price-changes", PriceChangesAsync);
+        metrics.MapGet("/price-moves", PriceMovesAsync);
+        return api;
+    }
+
+    private static async Task<IResult> RefreshAsync(IPipelineCommands commands, CancellationToken ct)
+    {
+        var refresh = await commands.StartRefreshAsync("api", ct);
+        return Results.Accepted($"/api/warehouse/refreshes/{refresh.RefreshId}", new RefreshCreatedResponse(refresh.RefreshId, refresh.Status.ToWire()));
+    }
+
+    private static async Task<IResult> ListAsync(string? limit, IRunStore runs, CancellationToken ct)
+    {
+        if (!ApiValidation.TryLimit(limit, 20, 200, out var n, out var error)) return error!;
+        return Results.Ok(new ItemsResponse<RefreshDto>((await runs.ListRefreshesAsync(n, ct)).Select(RefreshDto.From).ToList()));
+    }
+
+    private static async Task<IResult> GetAsync(string refreshId, IRunStore runs, CancellationToken ct)
+    {
+        if (!RunIds.IsValid(refreshId)) return ApiValidation.NotFound("Refresh", refreshId);
+        var refresh = await runs.GetRefreshAsync(refreshId, ct);
+        return refresh is null ? ApiValidation.NotFound("Refresh", refreshId) : Results.Ok(RefreshDto.From(refresh));
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    private static async Task<IResult> TopCategoriesAsync(string? source, string? limit, IWarehouse warehouse, CancellationToken ct)
+    {
+        if (!ApiValidation.TryLimit(limit, 10, 100, out var n, out var error)) return error!;
+        return Results.Ok(new ItemsResponse<CategoryMetric>(await warehouse.TopCategoriesAsync(Blank(source), n, ct)));
+    }
+
+    private static async Task<IResult> CheapestAsync(string? source, string? category, string? limit, IWarehouse warehouse, CancellationToken ct)
+    {
+        if (!ApiValidation.TryLimit(limit, 10, 100, out var n, out var error)) return error!;
+        return Results.Ok(new ItemsResponse<CheapProduct>(await warehouse.CheapestProductsAsync(Blank(source), Blank(category), n, ct)));
+    }
+
+    private static async Task<IResult> PriceChangesAsync(string? source, string? limit, IWarehouse warehouse, CancellationToken ct)
+    {
+        if (!ApiValidation.TryLimit(limit, 20, 500, out var n, out var error)) return error!;
+        return Results.Ok(new ItemsResponse<PriceChange>(await warehouse.PriceChangesAsync(Blank(source), n, ct)));
+    }
+
+    /// <summary>Biggest drops or rises over the last <c>hours</c> (default 24 × 7).</summary>
+    private static async Task<IResult> PriceMovesAsync(
+        string? source, string? direction, string? hours, string? limit, IWarehouse warehouse, TimeProvider clock, CancellationToken ct)
+    {
+        if (!ApiValidation.TryLimit(limit, 10, 100, out var n, out var error)) return error!;
+        if (direction is not (null or "drops" or "rises")) return ApiValidation.Invalid("direction", "'direction' must be drops or rises.");
+        var window = 24 * 7;
+        if (hours is not null && (!int.TryParse(hours, out window) || window < 1 || window > 24 * 366))
+            return ApiValidation.Invalid("hours", "'hours' must be a whole number from 1 to 8784.");
+        var since = clock.GetUtcNow().AddHours(-window);
+        return Results.Ok(new ItemsResponse<PriceChange>(await warehouse.BiggestMovesAsync(Blank(source), since, direction != "rises", n, ct)));
+    }
+}

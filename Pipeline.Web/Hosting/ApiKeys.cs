@@ -1,0 +1,63 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace Pipeline.Web.Hosting;
+
+/// <summary><c>Pipeline:Security</c>: the REST API's keys (several, for rotation).</summary>
+public sealed class SecurityOptions
+{
+    public const string Section = "Pipeline:Security";
+
+    /// <summary>A single key (<c>Pipeline:Security:ApiKey</c>).</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Several keys (<c>Pipeline:Security:ApiKeys:0</c>, …), all accepted, so a key can be rotated.</summary>
+    public List<string> ApiKeys { get; set; } = [];
+
+    public IEnumerable<string> AllKeys => ApiKeys.Append(ApiKey ?? "").Where(k => !string.IsNullOrWhiteSpace(k));
+}
+
+/// <summary>
+/// Checks <c>X-Api-Key</c> in constant time against the SHA-256 of each accepted key. In Development with no key
+/// configured, one is generated on first start, printed once, and only its hash is kept (in the data directory).
+/// </summary>
+public sealed class ApiKeyVerifier
+{
+    public const string HeaderName = "X-Api-Key";
+    private readonly List<byte[]> _hashes;
+
+    public ApiKeyVerifier(IOptions<SecurityOptions> options, IOptions<Core.Configuration.PipelineOptions> pipeline,
+        IHostEnvironment environment, ILogger<ApiKeyVerifier> logger)
+    {
+        _hashes = options.Value.AllKeys.Select(Hash).ToList();
+        if (_hashes.Count > 0) return;
+        if (!environment.IsDevelopment())
+            throw new OptionsValidationException(SecurityOptions.Section, typeof(SecurityOptions),
+                ["Pipeline:Security:ApiKeys (or Pipeline:Security:ApiKey) must be set outside Development."]);
+        var file = Path.Combine(pipeline.Value.DataDirectory, "api-key.sha256");
+        if (File.Exists(file))
+        {
+            _hashes.Add(Convert.FromHexString(File.ReadAllText(file).Trim()));
+            logger.LogInformation("REST API key: using the development key generated earlier (its hash is in {File})", file);
+            return;
+        }
+        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        File.WriteAllText(file, Convert.ToHexStringLower(Hash(key)));
+        _hashes.Add(Hash(key));
+        // Printed once, on purpose: the operator needs it, and only its hash is stored.
+        Console.WriteLine($"Pipeline development API key (shown once; header {HeaderName}): {key}");
+    }
+
+    private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+
+    public bool IsValid(string? presented)
+    {
+        if (string.IsNullOrEmpty(presented) || presented.Length > 512) return false;
+        var hash = Hash(presented);
+        var ok = false;
+        foreach (var expected in _hashes) ok |= CryptographicOperations.FixedTimeEquals(hash, expected);
+        return ok;
+    }
+}

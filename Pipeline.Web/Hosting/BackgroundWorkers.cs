@@ -1,0 +1,138 @@
+using Microsoft.Extensions.Options;
+using Pipeline.Core.Configuration;
+using Pipeline.Core.Domain;
+using Pipeline.Core.Ports;
+using Pipeline.Core.Stages;
+
+namespace Pipeline.Web.Hosting;
+
+/// <summary>Plans queued runs (the trigger stage's second half), one at a time.</summary>
+public sealed class PlanWorker(PlanQueue queue, IServiceScopeFactory scopes, ILogger<PlanWorker> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var runId in queue.ReadAllAsync(stoppingToken))
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<IngestionService>().PlanAndPublishAsync(runId, stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogError(ex, "Planning run {RunId} crashed", runId);
+            }
+            finally
+            {
+                queue.MarkDone();
+            }
+        }
+    }
+}
+
+/// <summary>Executes queued warehouse refreshes.</summary>
+public sealed class RefreshWorker(RefreshQueue queue, IServiceScopeFactory scopes, ILogger<RefreshWorker> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var refreshId in queue.ReadAllAsync(stoppingToken))
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<WarehouseRefresher>().ExecuteAsync(refreshId, stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogError(ex, "Refresh {RefreshId} crashed", refreshId);
+            }
+            finally
+            {
+                queue.MarkDone();
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Hands each new raw object to the transform handler (the same code as the S3-triggered Lambda), with a few workers.
+/// A transient failure is retried with backoff; an object that still fails ends its run as failed with the reason.
+/// </summary>
+public sealed class TransformWorker(
+    RawObjectQueue queue, IServiceScopeFactory scopes, IOptions<LocalMappingOptions> options, IRunStore runs, TimeProvider clock,
+    ILogger<TransformWorker> logger) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, options.Value.EffectiveTransformWorkers).Select(_ => WorkAsync(stoppingToken)));
+
+    private async Task WorkAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        await foreach (var created in queue.ReadAllAsync(stoppingToken))
+        {
+            try
+            {
+                await TransformWithRetriesAsync(created.Key, stoppingToken);
+            }
+            finally
+            {
+                queue.MarkDone();
+            }
+        }
+    }
+
+    private async Task TransformWithRetriesAsync(string key, CancellationToken stoppingToken)
+    {
+        var maxAttempts = options.Value.MaxAttempts;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<TransformHandler>().HandleAsync(key, stoppingToken);
+                return;
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                if (attempt >= maxAttempts)
+                {
+                    logger.LogError(ex, "Transform of {Key} failed after {Attempts} attempts", key, attempt);
+                    if (RawKeys.TryParse(key, out _, out _, out var runId, out _))
+                        await runs.EndAsync(runId, RunStatus.Failed, $"transform of {key} failed after {attempt} attempts: {ex.Message}",
+                            clock.GetUtcNow(), CancellationToken.None);
+                    return;
+                }
+                logger.LogWarning("Transform of {Key} failed (attempt {Attempt}): {Error}", key, attempt, ex.Message);
+                await Task.Delay(Backoff.For(attempt, options.Value.RetryBaseDelay), clock, stoppingToken);
+            }
+        }
+    }
+}
+
+/// <summary>Settings of the local event-source mappings (<c>Pipeline:Local</c>).</summary>
+public sealed class LocalMappingOptions
+{
+    public const string Section = "Pipeline:Local";
+
+    /// <summary>Transform workers; 0 means one per core.</summary>
+    public int TransformWorkers { get; set; }
+
+    public int MaxAttempts { get; set; } = 5;
+
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long an idle stream consumer waits for new records before polling again.</summary>
+    public TimeSpan IdleWait { get; set; } = TimeSpan.FromSeconds(1);
+
+    public int EffectiveTransformWorkers => TransformWorkers > 0 ? TransformWorkers : Math.Max(1, Environment.ProcessorCount);
+}
+
+/// <summary>Exponential backoff with full jitter, capped at 30 s.</summary>
+public static class Backoff
+{
+    public static TimeSpan For(int attempt, TimeSpan baseDelay)
+    {
+        var cap = Math.Min(30_000, baseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 16)));
+        return TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * cap);
+    }
+}

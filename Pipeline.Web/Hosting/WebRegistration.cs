@@ -1,0 +1,116 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using MudBlazor.Services;
+using Pipeline.Core.Configuration;
+using Pipeline.Core.Ports;
+using Pipeline.Core.Stages;
+using Pipeline.Web.Api;
+using Pipeline.Web.Components;
+
+namespace Pipeline.Web.Hosting;
+
+/// <summary>The Web host's composition: the core, the local event-source mappings, the API and the dashboard.</summary>
+public static class WebRegistration
+{
+    public static WebApplicationBuilder AddPipelineWeb(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        services.AddOptions<LocalMappingOptions>().Bind(configuration.GetSection(LocalMappingOptions.Section)).ValidateOnStart();
+        services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section)).ValidateOnStart();
+
+        // The local event-source mappings replace the Lambda-side defaults registered by the core.
+        services.AddSingleton<PlanQueue>();
+        services.AddSingleton<RefreshQueue>();
+        services.AddSingleton<RawObjectQueue>();
+        services.Replace(ServiceDescriptor.Singleton<IRawZoneNotifications>(sp => sp.GetRequiredService<RawObjectQueue>()));
+        services.Replace(ServiceDescriptor.Singleton<IRunCompletionListener, RefreshAfterRun>());
+        services.AddPipelineCore(configuration);
+        services.AddScoped<IPipelineCommands, PipelineCommands>();
+        services.AddSingleton<ApiKeyVerifier>();
+
+        services.AddHostedService<BackendInitializer>();
+        if (configuration.GetValue("Pipeline:Local:EventSourceMappings", true))
+        {
+            services.AddSingleton<StreamConsumer>();
+            services.AddHostedService(sp => sp.GetRequiredService<StreamConsumer>());
+            services.AddHostedService<TransformWorker>();
+        }
+        services.AddHostedService<PlanWorker>();
+        services.AddHostedService<RefreshWorker>();
+        services.AddHostedService<StartupRecovery>();
+
+        services.AddProblemDetails();
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+            o.SerializerOptions.MaxDepth = 32;
+        });
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        return builder;
+    }
+
+    public static WebApplication UsePipelineWeb(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+            app.UseHsts();
+        }
+        app.UseStatusCodePages();
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
+
+        var api = app.MapGroup("/api").AddEndpointFilter<ApiKeyFilter>().DisableAntiforgery();
+        api.MapIngestionEndpoints();
+        api.MapProductEndpoints();
+        api.MapWarehouseEndpoints();
+
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}
+
+/// <summary>Creates every backend's tables, folders and streams before the workers start.</summary>
+public sealed class BackendInitializer(IEventStream stream, IRawZone rawZone, IProductStore store, IRunStore runs, IWarehouse warehouse)
+    : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await stream.EnsureCreatedAsync(cancellationToken);
+        await rawZone.EnsureCreatedAsync(cancellationToken);
+        await store.EnsureCreatedAsync(cancellationToken);
+        await runs.EnsureCreatedAsync(cancellationToken);
+        await warehouse.EnsureSchemaAsync(cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>/health as JSON: overall status and each backend's provider and state.</summary>
+internal static class HealthResponse
+{
+    public static Task WriteAsync(HttpContext context, Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new
+            {
+                status = e.Value.Status.ToString(),
+                provider = e.Value.Data.TryGetValue("provider", out var p) ? p : null,
+                description = e.Value.Description,
+            }),
+        };
+        return context.Response.WriteAsJsonAsync(body);
+    }
+}
