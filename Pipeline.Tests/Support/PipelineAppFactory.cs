@@ -1,0 +1,107 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Pipeline.Web.Api;
+
+namespace Pipeline.Tests.Support;
+
+/// <summary>
+/// The real Web host (all stages, the local event-source mappings, the embedded backends) on a fresh data directory,
+/// with the HTTP sources pointed at a <see cref="FixtureCatalogServer"/>.
+/// </summary>
+public sealed class PipelineAppFactory : WebApplicationFactory<Program>
+{
+    public const string ApiKey = "test-api-key-0123456789";
+    private readonly Dictionary<string, string?> _settings;
+
+    public PipelineAppFactory(FixtureCatalogServer? catalog = null, IDictionary<string, string?>? settings = null, string? dataDirectory = null)
+    {
+        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "pipeline-tests", Guid.NewGuid().ToString("N"));
+        _settings = new Dictionary<string, string?>
+        {
+            ["Pipeline:DataDirectory"] = DataDirectory,
+            ["Pipeline:Security:ApiKeys:0"] = ApiKey,
+            ["Pipeline:Local:IdleWait"] = "00:00:00.200",
+            ["Pipeline:Local:RetryBaseDelay"] = "00:00:00.010",
+            ["Pipeline:Sources:DummyJson:RetryDelayMs"] = "10",
+            ["Pipeline:Sources:FakeStore:RetryDelayMs"] = "10",
+            ["Pipeline:Sources:DummyJson:TimeoutSeconds"] = "10",
+            ["Pipeline:Sources:FakeStore:TimeoutSeconds"] = "10",
+        };
+        if (catalog is not null)
+        {
+            _settings["Pipeline:Sources:DummyJson:BaseUrl"] = catalog.DummyJsonBaseUrl.ToString();
+            _settings["Pipeline:Sources:FakeStore:BaseUrl"] = catalog.FakeStoreBaseUrl.ToString();
+        }
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;
+    }
+
+    public string DataDirectory { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+    }
+
+    public HttpClient CreateApiClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        return client;
+    }
+
+    public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            try { Directory.Delete(DataDirectory, recursive: true); }
+            catch (IOException) { /* DuckDB/SQLite may still hold a handle on some platforms; temp space is reclaimed later. */ }
+        }
+    }
+}
+
+/// <summary>REST calls the tests make, with the JSON options of the API.</summary>
+public static class ApiCalls
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public static async Task<string> StartRunAsync(this HttpClient client, string source, object? options = null)
+    {
+        var response = await client.PostAsJsonAsync("/api/ingestions", new { source, options }, Json);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"Expected 202, got {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.GetProperty("runId").GetString()!;
+    }
+
+    public static async Task<RunDto> GetRunAsync(this HttpClient client, string runId) =>
+        (await client.GetFromJsonAsync<RunDto>($"/api/ingestions/{runId}", Json))!;
+
+    private static readonly string[] Terminal = ["succeeded", "partiallySucceeded", "failed", "cancelled"];
+
+    /// <summary>Waits for the run to end and for the warehouse refresh it started (if any) to end too.</summary>
+    public static async Task<RunDto> WaitForRunAsync(this HttpClient client, string runId, bool andRefresh = true)
+    {
+        var run = await Eventually.WaitForAsync(() => client.GetRunAsync(runId), r => Terminal.Contains(r.Status),
+            TimeSpan.FromSeconds(60), $"run {runId} to end");
+        if (andRefresh && run.Status is "succeeded" or "partiallySucceeded")
+        {
+            await Eventually.WaitForAsync(
+                async () => (await client.GetFromJsonAsync<ItemsResponse<RefreshDto>>("/api/warehouse/refreshes?limit=50", Json))!.Items
+                    .FirstOrDefault(r => r.Trigger == $"run:{runId}"),
+                r => r is not null && Terminal.Contains(r.Status), TimeSpan.FromSeconds(60), $"the refresh after run {runId}");
+        }
+        return run;
+    }
+}
