@@ -1,0 +1,81 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Core.Adapters.Local;
+using Pipeline.Core.Domain;
+using Pipeline.Core.Ports;
+using Pipeline.Web.Components.Shared;
+
+namespace Pipeline.Tests.Components;
+
+/// <summary>The live progress card, over the real SQLite run store.</summary>
+public sealed class RunProgressCardTests : MudTestContext
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "pipeline-tests", Guid.NewGuid().ToString("N"));
+    private readonly SqliteRunStore _runs;
+
+    public RunProgressCardTests()
+    {
+        _runs = new SqliteRunStore(new SqliteDatabase(Path.Combine(_dir, "store.db")));
+        _runs.EnsureCreatedAsync(CancellationToken.None).GetAwaiter().GetResult();
+        Services.AddSingleton<IRunStore>(_runs);
+    }
+
+    private async Task<string> CreateRunAsync(RunStatus status, params CounterDelta[] deltas)
+    {
+        var run = new IngestionRun { RunId = $"r-{Guid.NewGuid():N}"[..12], Source = "synthetic", Status = RunStatus.Queued, CreatedAt = DateTimeOffset.UtcNow };
+        await _runs.TryCreateRunAsync(run, CancellationToken.None);
+        await _runs.IncrementAsync(run.RunId, deltas, CancellationToken.None);
+        if (status == RunStatus.Running) await _runs.SetStatusAsync(run.RunId, status, CancellationToken.None);
+        else if (status.IsTerminal()) await _runs.EndAsync(run.RunId, status, status == RunStatus.Failed ? "boom: source unreachable" : null, DateTimeOffset.UtcNow, CancellationToken.None);
+        return run.RunId;
+    }
+
+    [Fact]
+    public async Task Shows_each_stage_counter_and_the_status()
+    {
+        var runId = await CreateRunAsync(RunStatus.Running,
+            new CounterDelta(Counter.TasksPublished, 10), new CounterDelta(Counter.PagesFetched, 4), new CounterDelta(Counter.RawObjects, 4),
+            new CounterDelta(Counter.ProductsParsed, 300), new CounterDelta(Counter.ProductsUpserted, 290), new CounterDelta(Counter.ProductsRejected, 10));
+
+        var card = Render<RunProgressCard>(p => p.Add(x => x.RunId, runId).Add(x => x.RefreshInterval, TimeSpan.FromHours(1)));
+
+        await card.WaitForStateAsync(() => card.FindAll("[data-counter]").Count > 0);
+        Assert.Equal("10", card.Find("[data-counter=tasksPublished]").TextContent);
+        Assert.Equal("4", card.Find("[data-counter=pagesFetched]").TextContent);
+        Assert.Equal("290", card.Find("[data-counter=productsUpserted]").TextContent);
+        Assert.Equal("10", card.Find("[data-counter=productsRejected]").TextContent);
+        Assert.Equal("running", card.Find("[data-status]").GetAttribute("data-status"));
+        Assert.Contains("4 / 10 pages", card.Markup);
+    }
+
+    [Fact]
+    public async Task Updates_without_a_reload_while_the_run_goes_on()
+    {
+        var runId = await CreateRunAsync(RunStatus.Running, new CounterDelta(Counter.TasksPublished, 2));
+        var card = Render<RunProgressCard>(p => p.Add(x => x.RunId, runId).Add(x => x.RefreshInterval, TimeSpan.FromMilliseconds(20)));
+        await card.WaitForStateAsync(() => card.FindAll("[data-counter=pagesFetched]").Count == 1);
+
+        await _runs.IncrementAsync(runId, [new CounterDelta(Counter.PagesFetched, 2)], CancellationToken.None);
+
+        await card.WaitForAssertionAsync(() => Assert.Equal("2", card.Find("[data-counter=pagesFetched]").TextContent), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_failed_run_shows_its_error()
+    {
+        var runId = await CreateRunAsync(RunStatus.Failed);
+
+        var card = Render<RunProgressCard>(p => p.Add(x => x.RunId, runId));
+
+        await card.WaitForAssertionAsync(() => Assert.Contains("boom: source unreachable", card.Markup), TimeSpan.FromSeconds(10));
+        Assert.Equal("failed", card.Find("[data-status]").GetAttribute("data-status"));
+    }
+
+    [Fact]
+    public async Task An_unknown_run_says_so()
+    {
+        var card = Render<RunProgressCard>(p => p.Add(x => x.RunId, "missing-run"));
+
+        await card.WaitForAssertionAsync(() => Assert.Contains("Run missing-run was not found.", card.Markup), TimeSpan.FromSeconds(10));
+    }
+}
