@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor.Services;
 using Pipeline.Core.Configuration;
@@ -19,6 +20,12 @@ public static class WebRegistration
     {
         var services = builder.Services;
         var configuration = builder.Configuration;
+        AddLinkedEnvironmentSettings(builder);
+        services.PostConfigure<PipelineOptions>(o =>
+        {
+            // A relative data directory lives beside the app's content, wherever the process was started from.
+            if (!Path.IsPathRooted(o.DataDirectory)) o.DataDirectory = Path.Combine(builder.Environment.ContentRootPath, o.DataDirectory);
+        });
 
         services.AddOptions<LocalMappingOptions>().Bind(configuration.GetSection(LocalMappingOptions.Section)).ValidateOnStart();
         services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section)).ValidateOnStart();
@@ -54,6 +61,22 @@ public static class WebRegistration
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         return builder;
+    }
+
+    /// <summary>
+    /// The environment files (appsettings.Development.json, appsettings.Emulators.json) live at the repository root and are
+    /// copied beside the binaries; load that copy right after the content root's own, so environment variables still win.
+    /// </summary>
+    private static void AddLinkedEnvironmentSettings(WebApplicationBuilder builder)
+    {
+        var file = $"appsettings.{builder.Environment.EnvironmentName}.json";
+        var linked = Path.Combine(AppContext.BaseDirectory, file);
+        if (!File.Exists(linked) || File.Exists(Path.Combine(builder.Environment.ContentRootPath, file))) return;
+        var sources = ((IConfigurationBuilder)builder.Configuration).Sources;
+        var index = sources.Select((s, i) => (s, i)).FirstOrDefault(x => x.s is JsonConfigurationSource j && j.Path == file, (null!, -1)).Item2;
+        var source = new JsonConfigurationSource { Path = linked, Optional = true, ReloadOnChange = false };
+        source.ResolveFileProvider();
+        sources.Insert(index >= 0 ? index + 1 : Math.Min(2, sources.Count), source);
     }
 
     public static WebApplication UsePipelineWeb(this WebApplication app)
