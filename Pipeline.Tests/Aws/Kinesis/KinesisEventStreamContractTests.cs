@@ -6,7 +6,7 @@ namespace Pipeline.Tests.Aws.Kinesis;
 
 /// <summary>The event-stream contract against a real Kinesis API server (kinesalite), 4 shards per stream.</summary>
 public sealed class KinesisEventStreamContractTests(KinesaliteFixture fixture)
-    : EventStreamContractTests, IClassFixture<KinesaliteFixture>, IDisposable
+    : EventStreamContractTests, IClassFixture<KinesaliteFixture>, IAsyncLifetime
 {
     private readonly List<KinesisHarness> _harnesses = [];
 
@@ -18,8 +18,10 @@ public sealed class KinesisEventStreamContractTests(KinesaliteFixture fixture)
         return harness.Stream;
     }
 
-    public void Dispose()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
-        foreach (var harness in _harnesses) harness.Dispose();
+        foreach (var harness in _harnesses) await harness.DisposeAsync();
     }
 }

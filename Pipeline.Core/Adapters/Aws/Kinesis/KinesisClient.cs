@@ -54,6 +54,10 @@ public sealed partial class KinesisClient
     public Task CreateStreamAsync(CreateStreamRequest request, CancellationToken ct) =>
         InvokeAsync<CreateStreamRequest, object>("CreateStream", request, KinesisJsonContext.Default.CreateStreamRequest, null, ct);
 
+    /// <summary>Deletes the stream (it passes through DELETING). Used by tests and tooling, never by the pipeline.</summary>
+    public Task DeleteStreamAsync(DeleteStreamRequest request, CancellationToken ct) =>
+        InvokeAsync<DeleteStreamRequest, object>("DeleteStream", request, KinesisJsonContext.Default.DeleteStreamRequest, null, ct);
+
     public Task<DescribeStreamSummaryResponse> DescribeStreamSummaryAsync(DescribeStreamSummaryRequest request, CancellationToken ct) =>
         InvokeAsync("DescribeStreamSummary", request, KinesisJsonContext.Default.DescribeStreamSummaryRequest,
             KinesisJsonContext.Default.DescribeStreamSummaryResponse, ct)!;

@@ -23,6 +23,14 @@ public sealed class StreamModeDetails
     public required string StreamMode { get; init; }
 }
 
+/// <summary>DeleteStreamInput.</summary>
+public sealed class DeleteStreamRequest
+{
+    public required string StreamName { get; init; }
+
+    public bool? EnforceConsumerDeletion { get; init; }
+}
+
 /// <summary>DescribeStreamSummaryInput.</summary>
 public sealed class DescribeStreamSummaryRequest
 {
@@ -263,6 +271,7 @@ public sealed class EpochSecondsJsonConverter : JsonConverter<DateTimeOffset>
 /// <summary>Source-generated serialisation of the Kinesis wire types.</summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(CreateStreamRequest))]
+[JsonSerializable(typeof(DeleteStreamRequest))]
 [JsonSerializable(typeof(DescribeStreamSummaryRequest))]
 [JsonSerializable(typeof(DescribeStreamSummaryResponse))]
 [JsonSerializable(typeof(ListShardsRequest))]

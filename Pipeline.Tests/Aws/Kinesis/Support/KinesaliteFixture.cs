@@ -74,8 +74,11 @@ public sealed class KinesaliteFixture : IAsyncLifetime
     public KinesisHarness Harness(KinesisStreamOptions options) => new(options);
 }
 
-/// <summary>A client and a stream adapter over one <see cref="ModelCheckingHandler"/> that records every request.</summary>
-public sealed class KinesisHarness : IDisposable
+/// <summary>
+/// A client and a stream adapter over one <see cref="ModelCheckingHandler"/> that records every request. Disposing
+/// deletes the stream (kinesalite counts open shards against its shard limit).
+/// </summary>
+public sealed class KinesisHarness : IAsyncDisposable
 {
     private readonly HttpClient _http;
 
@@ -97,5 +100,20 @@ public sealed class KinesisHarness : IDisposable
 
     public KinesisEventStream Stream { get; }
 
-    public void Dispose() => _http.Dispose();
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = Options.StreamName }, CancellationToken.None);
+        }
+        catch (KinesisException ex) when (ex.IsResourceNotFound)
+        {
+            // never created
+        }
+        catch (Exception ex) when (ex is HttpRequestException or KinesisException)
+        {
+            // a test server in front of kinesalite may be gone already; the stream then stays until the server stops
+        }
+        _http.Dispose();
+    }
 }

@@ -12,7 +12,7 @@ internal sealed record ServerCall(string Operation, byte[] Body, IReadOnlyDictio
 }
 
 /// <summary>An answer the test server sends back.</summary>
-internal sealed record ServerAnswer(int Status, string Body)
+internal sealed record ServerAnswer(int Status, string Body, IReadOnlyDictionary<string, string>? Headers = null)
 {
     public static ServerAnswer Error(int status, string type, string message) =>
         new(status, new JsonObject { ["__type"] = type, ["message"] = message }.ToJsonString());
@@ -102,6 +102,7 @@ internal sealed class KinesisTestServer : IAsyncDisposable
         var bytes = System.Text.Encoding.UTF8.GetBytes(answer.Body);
         context.Response.StatusCode = answer.Status;
         context.Response.ContentType = "application/x-amz-json-1.1";
+        foreach (var (name, value) in answer.Headers ?? new Dictionary<string, string>()) context.Response.Headers[name] = value;
         context.Response.ContentLength64 = bytes.Length;
         await context.Response.OutputStream.WriteAsync(bytes);
         context.Response.Close();
