@@ -102,6 +102,7 @@ public sealed class KinesisEventStreamTests(KinesaliteFixture fixture) : IClassF
             rest.AddRange(result.Records);
 
         Assert.Equal(published.Skip(8).Select(r => Encoding.UTF8.GetString(r.Data.Span)), rest.Select(r => Encoding.UTF8.GetString(r.Data.Span)));
+        Assert.All(rest, r => Assert.InRange(r.ArrivalTime, DateTimeOffset.UtcNow.AddMinutes(-10), DateTimeOffset.UtcNow.AddMinutes(1)));
         var iterator = Assert.Single(restarted.Requests.SentOf("GetShardIterator"));
         var request = JsonNode.Parse(iterator.Body)!;
         Assert.Equal("AFTER_SEQUENCE_NUMBER", (string?)request["ShardIteratorType"]);

@@ -6,7 +6,8 @@ namespace Pipeline.Core.Adapters.Aws.Signing;
 /// <summary>
 /// Credentials from AWSSDK.Core's standard chain (environment variables, shared profile incl. SSO, web identity,
 /// container and EC2 instance role). The chain is resolved once; the resolved <see cref="AWSCredentials"/> refreshes
-/// temporary credentials itself, so every call asks it for the current ones.
+/// temporary credentials itself, so every call asks it for the current ones. A failed resolution is not cached: the
+/// next call tries the chain again.
 /// </summary>
 public sealed class AwsSdkCredentialsProvider : IAwsCredentialsProvider
 {
@@ -25,7 +26,7 @@ public sealed class AwsSdkCredentialsProvider : IAwsCredentialsProvider
     }
 
     private AwsSdkCredentialsProvider(Func<AWSCredentials> resolve) =>
-        _source = new Lazy<AWSCredentials>(resolve, LazyThreadSafetyMode.ExecutionAndPublication);
+        _source = new Lazy<AWSCredentials>(resolve, LazyThreadSafetyMode.PublicationOnly);
 
     public async ValueTask<AwsCredentials> GetCredentialsAsync(CancellationToken ct)
     {
