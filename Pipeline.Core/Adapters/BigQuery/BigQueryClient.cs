@@ -239,7 +239,7 @@ public sealed class BigQueryClient
             if (job is null) throw new BigQueryException("A query result has a pageToken but no jobReference to page with.");
             page = await GetQueryResultsAsync(job, page.PageToken, ct).ConfigureAwait(false);
         }
-        if (page.TotalRows is { } total && total != rows.Count)
+        if (dmlRows is null && schema.Fields.Count > 0 && page.TotalRows is { } total && total != rows.Count)
             throw new BigQueryException($"Query job {job?.JobId} reported {total} rows but {rows.Count} were returned.");
         _logger.LogDebug("BigQuery query job {JobId}: {Rows} rows, {Dml} DML rows", job?.JobId, rows.Count, dmlRows);
         return new BigQueryQueryResult(schema, rows, dmlRows, job);
