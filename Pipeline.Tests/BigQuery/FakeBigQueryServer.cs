@@ -363,12 +363,27 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
             if (!exists || write == "WRITE_TRUNCATE") Execute(CreateTableSql(datasetId, tableId, fields, replace: true));
             else if (write == "WRITE_EMPTY" && CountRows(datasetId, tableId) > 0)
                 throw new InvalidOperationException($"Already Exists: Table {Project}:{key}");
-            foreach (var row in rows)
+            using (var appender = _db.CreateAppender(datasetId, tableId))
             {
-                using var insert = _db.CreateCommand();
-                insert.CommandText = $"INSERT INTO \"{datasetId}\".\"{tableId}\" VALUES ({string.Join(", ", row.Select((_, i) => "$p" + i))})";
-                for (var i = 0; i < row.Length; i++) insert.Parameters.Add(new DuckDBParameter("p" + i, row[i] ?? DBNull.Value));
-                insert.ExecuteNonQuery();
+                foreach (var values in rows)
+                {
+                    var row = appender.CreateRow();
+                    foreach (var value in values)
+                    {
+                        row = value switch
+                        {
+                            null => row.AppendNullValue(),
+                            string s => row.AppendValue(s),
+                            long l => row.AppendValue(l),
+                            decimal d => row.AppendValue(d),
+                            double f => row.AppendValue(f),
+                            bool b => row.AppendValue(b),
+                            DateTime t => row.AppendValue(t),
+                            _ => throw new InvalidOperationException($"cannot append {value.GetType()}"),
+                        };
+                    }
+                    row.EndRow();
+                }
             }
             Execute("COMMIT");
         }
