@@ -38,9 +38,10 @@ resource "aws_apigatewayv2_stage" "default" {
   auto_deploy = true
 
   default_route_settings {
-    throttling_burst_limit   = var.api_throttling_burst_limit
-    throttling_rate_limit    = var.api_throttling_rate_limit
-    detailed_metrics_enabled = true
+    throttling_burst_limit = var.api_throttling_burst_limit
+    throttling_rate_limit  = var.api_throttling_rate_limit
+    # Per-route metrics are billed as custom metrics; the API's overall metrics are free and enough for one route.
+    detailed_metrics_enabled = false
   }
 
   access_log_settings {
