@@ -8,6 +8,11 @@ output "invoke_ingestions_policy_arn" {
   value       = aws_iam_policy.invoke_ingestions.arn
 }
 
+output "dashboard_policy_arn" {
+  description = "IAM policy with what the dashboard needs against this stack; attach it to the role or user it runs as."
+  value       = aws_iam_policy.dashboard.arn
+}
+
 output "kinesis_stream_name" {
   description = "Name of the fetch-task stream (Pipeline__Aws__Kinesis__StreamName)."
   value       = aws_kinesis_stream.fetch_tasks.name

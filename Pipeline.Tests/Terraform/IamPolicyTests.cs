@@ -35,8 +35,8 @@ public sealed class IamPolicyTests(TerraformFixture fixture)
             .Select(p => HclJson.AsPolicyDocumentReference(p) ?? throw new Xunit.Sdk.XunitException($"Not a policy document: {p}"))
             .ToList();
 
-        // Key, bucket, topic, three roles' trust, three role policies and the invoke policy.
-        Assert.True(used.Count >= 10, $"Expected at least 10 policies, found {used.Count}.");
+        // Key, bucket, topic, three roles' trust, three role policies, the invoke and the dashboard policy.
+        Assert.True(used.Count >= 11, $"Expected at least 11 policies, found {used.Count}.");
         Assert.All(used, name => Assert.Contains(name, documents));
         Assert.Empty(documents.Except(used));
     }
