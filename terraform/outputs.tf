@@ -1,3 +1,8 @@
+output "aws_region" {
+  description = "Region of the AWS resources (Pipeline__Aws__Region)."
+  value       = var.aws_region
+}
+
 output "ingestion_url" {
   description = "URL of POST /ingestions (SigV4-signed requests only, see invoke_ingestions_policy_arn)."
   value       = "${aws_apigatewayv2_api.ingestion.api_endpoint}/ingestions"

@@ -2,7 +2,8 @@
 # raw/ invokes transform_products.
 
 resource "aws_s3_bucket" "raw" {
-  bucket = local.raw_bucket
+  bucket        = local.raw_bucket
+  force_destroy = var.raw_bucket_force_destroy
 }
 
 resource "aws_s3_bucket_ownership_controls" "raw" {

@@ -81,6 +81,12 @@ variable "raw_bucket_name" {
   }
 }
 
+variable "raw_bucket_force_destroy" {
+  description = "Let `terraform destroy` delete the raw bucket together with every object version in it. Keep false; set to true and apply only to tear the stack down."
+  type        = bool
+  default     = false
+}
+
 variable "raw_transition_to_ia_days" {
   description = "Days after which raw pages move to S3 Standard-IA (S3 requires at least 30)."
   type        = number

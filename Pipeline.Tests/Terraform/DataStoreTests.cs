@@ -134,6 +134,16 @@ public sealed class DataStoreTests(TerraformFixture fixture)
         Assert.All(attributes, a => Assert.Equal("S", a.Type));
     }
 
+    [Fact]
+    public void Stored_data_survives_an_accidental_destroy_unless_the_operator_opts_in()
+    {
+        Assert.Equal(JsonValueKind.False, Terraform.Literal(Terraform.Resource("aws_s3_bucket", "raw").Attribute("force_destroy"))?.ValueKind);
+        Assert.All(Terraform.Resources("aws_dynamodb_table"), t =>
+            Assert.Equal(JsonValueKind.True, Terraform.Literal(t.Attribute("deletion_protection_enabled"))?.ValueKind));
+        Assert.All(Terraform.Resources("google_bigquery_table"), t =>
+            Assert.Equal(JsonValueKind.True, Terraform.Literal(t.Attribute("deletion_protection"))?.ValueKind));
+    }
+
     private TerraformBlock Single(string type)
     {
         var matches = Terraform.Resources(type).Where(b => b.StringAttribute("bucket") == Bucket).ToList();
