@@ -32,15 +32,11 @@ data "aws_iam_policy_document" "kms_key" {
     actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
     resources = ["*"]
 
+    # The form AWS documents for alarms that publish to an encrypted topic. Who may publish to the topic at all is
+    # limited by the topic policy in alarms.tf (this account's alarms only).
     principals {
       type        = "Service"
       identifiers = ["cloudwatch.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
     }
   }
 }
