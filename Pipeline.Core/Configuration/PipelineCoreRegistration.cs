@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
+using Pipeline.Core.Adapters.BigQuery;
 using Pipeline.Core.Adapters.Local;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Sources;
@@ -104,6 +105,8 @@ public static class PipelineCoreRegistration
             services.TryAddSingleton<IProductStore>(sp => new SqliteProductStore(sp.GetRequiredService<SqliteDatabase>()));
             services.TryAddSingleton<IRunStore>(sp => new SqliteRunStore(sp.GetRequiredService<SqliteDatabase>()));
         }
+        if (options.Stream.Provider == "Kinesis") AwsRegistration.AddKinesisStream(services, configuration);
+        if (options.Warehouse.Provider == "BigQuery") services.AddBigQueryWarehouse();
         if (options.Warehouse.Provider == "DuckDb")
             services.TryAddSingleton<IWarehouse>(sp => new DuckDbWarehouse(DataPath(sp, "warehouse.duckdb"), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ICheckpointStore>(sp => sp.GetRequiredService<IRunStore>());

@@ -35,12 +35,12 @@ public sealed class DuckDbWarehouse : IWarehouse
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS products (
             product_id VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, source_id VARCHAR NOT NULL, title VARCHAR NOT NULL,
-            category VARCHAR NOT NULL, brand VARCHAR, price DECIMAL(18,4) NOT NULL, rating DECIMAL(9,4), stock BIGINT,
+            category VARCHAR NOT NULL, brand VARCHAR, price DECIMAL(38,9) NOT NULL, rating DECIMAL(38,9), stock BIGINT,
             availability VARCHAR, content_hash VARCHAR NOT NULL, last_changed TIMESTAMP NOT NULL, refresh_id VARCHAR NOT NULL,
             loaded_at TIMESTAMP NOT NULL);
         CREATE TABLE IF NOT EXISTS price_observations (
-            product_id VARCHAR NOT NULL, source VARCHAR NOT NULL, run_id VARCHAR NOT NULL, price DECIMAL(18,4) NOT NULL,
-            previous_price DECIMAL(18,4), observed_at TIMESTAMP NOT NULL, PRIMARY KEY (product_id, run_id));
+            product_id VARCHAR NOT NULL, source VARCHAR NOT NULL, run_id VARCHAR NOT NULL, price DECIMAL(38,9) NOT NULL,
+            previous_price DECIMAL(38,9), observed_at TIMESTAMP NOT NULL, PRIMARY KEY (product_id, run_id));
         """;
 
     public async Task EnsureSchemaAsync(CancellationToken ct)
@@ -128,8 +128,8 @@ public sealed class DuckDbWarehouse : IWarehouse
     public async Task<IReadOnlyList<CategoryMetric>> TopCategoriesAsync(string? source, int limit, CancellationToken ct) =>
         await QueryAsync($"""
             SELECT category, count(*) AS product_count,
-                   CAST(round(avg(price), 2) AS DECIMAL(18,2)), min(price), max(price),
-                   CAST(round(avg(rating), 2) AS DECIMAL(18,2)), CAST(coalesce(sum(stock), 0) AS BIGINT)
+                   round(CAST(avg(price) AS DECIMAL(38,9)), 2), min(price), max(price),
+                   round(CAST(avg(rating) AS DECIMAL(38,9)), 2), CAST(coalesce(sum(stock), 0) AS BIGINT)
             FROM products {(source is null ? "" : "WHERE source = $source")}
             GROUP BY category ORDER BY product_count DESC, category LIMIT $limit
             """,
@@ -163,7 +163,7 @@ public sealed class DuckDbWarehouse : IWarehouse
             FROM price_observations {(source is null ? "" : "WHERE source = $source")}),
         changes AS (
             SELECT o.product_id, p.title, p.category, o.old_price, o.price AS new_price,
-                   CAST(round((o.price - o.old_price) / o.old_price * 100, 2) AS DECIMAL(18,2)) AS change_pct, o.observed_at
+                   round(CAST((o.price - o.old_price) / o.old_price * 100 AS DECIMAL(38,9)), 2) AS change_pct, o.observed_at
             FROM ordered o JOIN products p ON p.product_id = o.product_id
             WHERE o.old_price IS NOT NULL AND o.old_price <> o.price AND o.old_price <> 0)
         SELECT product_id, title, category, old_price, new_price, change_pct, observed_at FROM changes
