@@ -83,7 +83,7 @@ public sealed class S3RawZone : IRawZone
         request.Metadata.Add(MetaRunId, ToHeaderValue(metadata.RunId));
         request.Metadata.Add(MetaSource, ToHeaderValue(metadata.Source));
         request.Metadata.Add(MetaSourceUrl, ToHeaderValue(metadata.SourceUrl));
-        request.Metadata.Add(MetaFetchedAt, metadata.FetchedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
+        request.Metadata.Add(MetaFetchedAt, metadata.FetchedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
         request.Metadata.Add(MetaSha256, ToHeaderValue(metadata.Sha256));
         request.Metadata.Add(MetaPage, metadata.Page.ToString(CultureInfo.InvariantCulture));
         await _s3.PutObjectAsync(request, ct).ConfigureAwait(false);
