@@ -64,10 +64,10 @@ public sealed class DynamoDbProductStoreTests : ProductStoreContractTests
         var page = await store.QueryAsync(new ProductQuery { Category = "kitchen", Sort = ProductSort.PriceAscending, Limit = 2 }, CancellationToken.None);
         Assert.NotNull(page.NextPageToken);
 
-        await Assert.ThrowsAsync<ArgumentException>(() => store.QueryAsync(new ProductQuery { PageToken = "not-a-token!" }, CancellationToken.None));
-        await Assert.ThrowsAsync<ArgumentException>(() => store.QueryAsync(
+        await Assert.ThrowsAsync<FormatException>(() => store.QueryAsync(new ProductQuery { PageToken = "not-a-token!" }, CancellationToken.None));
+        await Assert.ThrowsAsync<FormatException>(() => store.QueryAsync(
             new ProductQuery { Category = "sports", Sort = ProductSort.PriceAscending, PageToken = page.NextPageToken }, CancellationToken.None));
-        await Assert.ThrowsAsync<ArgumentException>(() => store.QueryAsync(
+        await Assert.ThrowsAsync<FormatException>(() => store.QueryAsync(
             new ProductQuery { Category = "kitchen", Sort = ProductSort.Title, PageToken = page.NextPageToken }, CancellationToken.None));
     }
 

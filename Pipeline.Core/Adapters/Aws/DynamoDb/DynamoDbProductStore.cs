@@ -44,14 +44,14 @@ public sealed class DynamoDbProductStore : IProductStore
 
     public Task EnsureCreatedAsync(CancellationToken ct) =>
         _options.CreateTablesIfMissing
-            ? DynamoDbTables.EnsureCreatedAsync(_db, DynamoDbTables.ProductStoreTables(_options), ct, _logger)
+            ? DynamoDbTables.EnsureCreatedAsync(_db, DynamoDbTables.ProductStoreTables(_options), _logger, ct)
             : Task.CompletedTask;
 
     // ---------------------------------------------------------------- upsert
 
     private enum Change { Inserted, Unchanged, Changed, PriceChanged }
 
-    private sealed record Stored(string ContentHash, decimal Price, DateTimeOffset FirstSeen);
+    private sealed record Stored(string ContentHash, decimal Price, DateTimeOffset FirstSeen, DateTimeOffset LastSeen);
 
     private sealed record Decision(Product Product, Stored? Existing, Change Change, PriceObservation? Observation);
 
@@ -161,24 +161,36 @@ public sealed class DynamoDbProductStore : IProductStore
                     ConditionExpression = "attribute_not_exists(#pk)",
                     ExpressionAttributeNames = new() { ["#pk"] = P.Pk },
                 }, ct);
-            case Change.Unchanged:
+            case Change.Unchanged when observedAt > d.Existing!.LastSeen:
                 return _db.UpdateItemAsync(new UpdateItemRequest
                 {
                     TableName = _options.ProductsTable,
                     Key = P.Key(p.Id),
                     UpdateExpression = "SET #lastSeen = :seen, #lastRun = :run",
-                    ConditionExpression = "#hash = :hash",
+                    ConditionExpression = "#hash = :hash AND #lastSeen < :seen",
                     ExpressionAttributeNames = new() { ["#lastSeen"] = P.LastSeen, ["#lastRun"] = P.LastRunId, ["#hash"] = P.ContentHash },
                     ExpressionAttributeValues = new() { [":seen"] = Time(observedAt), [":run"] = S(runId), [":hash"] = S(p.ContentHash) },
                 }, ct);
+            case Change.Unchanged:
+                // Seen no later than the last sighting (e.g. a late re-delivery): lastSeen never moves back.
+                return _db.UpdateItemAsync(new UpdateItemRequest
+                {
+                    TableName = _options.ProductsTable,
+                    Key = P.Key(p.Id),
+                    UpdateExpression = "SET #lastRun = :run",
+                    ConditionExpression = "#hash = :hash",
+                    ExpressionAttributeNames = new() { ["#lastRun"] = P.LastRunId, ["#hash"] = P.ContentHash },
+                    ExpressionAttributeValues = new() { [":run"] = S(runId), [":hash"] = S(p.ContentHash) },
+                }, ct);
             default:
+                var lastSeen = observedAt > d.Existing!.LastSeen ? observedAt : d.Existing.LastSeen;
                 return _db.PutItemAsync(new PutItemRequest
                 {
                     TableName = _options.ProductsTable,
-                    Item = P.ToItem(p, d.Existing!.FirstSeen, observedAt, observedAt, runId),
-                    ConditionExpression = "#hash = :hash",
-                    ExpressionAttributeNames = new() { ["#hash"] = P.ContentHash },
-                    ExpressionAttributeValues = new() { [":hash"] = S(d.Existing.ContentHash) },
+                    Item = P.ToItem(p, d.Existing.FirstSeen, lastSeen, observedAt, runId),
+                    ConditionExpression = "#hash = :hash AND #lastSeen = :lastSeen",
+                    ExpressionAttributeNames = new() { ["#hash"] = P.ContentHash, ["#lastSeen"] = P.LastSeen },
+                    ExpressionAttributeValues = new() { [":hash"] = S(d.Existing.ContentHash), [":lastSeen"] = Time(d.Existing.LastSeen) },
                 }, ct);
         }
     }
@@ -189,12 +201,12 @@ public sealed class DynamoDbProductStore : IProductStore
             _options.ProductsTable,
             ids.Select(P.Key).ToList(),
             consistentRead: true,
-            projection: "#pk, #hash, #price, #first",
-            names: new() { ["#pk"] = P.Pk, ["#hash"] = P.ContentHash, ["#price"] = P.Price, ["#first"] = P.FirstSeen },
+            projection: "#pk, #hash, #price, #first, #last",
+            names: new() { ["#pk"] = P.Pk, ["#hash"] = P.ContentHash, ["#price"] = P.Price, ["#first"] = P.FirstSeen, ["#last"] = P.LastSeen },
             ct).ConfigureAwait(false);
         return items.ToDictionary(
             i => i.GetRequiredString(P.Pk),
-            i => new Stored(i.GetRequiredString(P.ContentHash), i.GetDecimal(P.Price) ?? 0m, i.GetRequiredTime(P.FirstSeen)),
+            i => new Stored(i.GetRequiredString(P.ContentHash), i.GetDecimal(P.Price) ?? 0m, i.GetRequiredTime(P.FirstSeen), i.GetRequiredTime(P.LastSeen)),
             StringComparer.Ordinal);
     }
 
@@ -236,8 +248,9 @@ public sealed class DynamoDbProductStore : IProductStore
 
     /// <summary>
     /// Pages over the index that matches the filter and order (category, else source, else all products; by price or
-    /// title). Search is a contains() filter on the lower-cased title and brand, applied while reading the index.
+    /// title). Search is a contains() filter on the lower-cased title, applied while reading the index.
     /// Tokens are opaque cursors; both next and previous tokens are supported (previous is null on the first page).
+    /// A token that is not ours, or belongs to another query, throws <see cref="FormatException"/>.
     /// </summary>
     public async Task<ProductPage> QueryAsync(ProductQuery query, CancellationToken ct)
     {
@@ -248,7 +261,7 @@ public sealed class DynamoDbProductStore : IProductStore
 
         var cursor = ProductPageCursor.Decode(query.PageToken);
         if (cursor.Index != plan.Index || cursor.Partition != plan.PartitionValue)
-            throw new ArgumentException("The page token belongs to a different query.", nameof(query));
+            throw new FormatException("The page token does not belong to this query.");
         var start = plan.StartKey(cursor);
         if (!cursor.Before)
         {

@@ -29,8 +29,8 @@ public sealed class DynamoDbRunStore : IRunStore
     /// <summary>Errors kept per run; later ones are dropped.</summary>
     public const int MaxErrors = 50;
 
-    /// <summary>Longest error message kept (DynamoDB items are limited to 400 KB).</summary>
-    public const int MaxErrorLength = 4000;
+    /// <summary>Longest error message kept (longer ones are cut and end in "…").</summary>
+    public const int MaxErrorLength = 2000;
 
     private const int MaxConditionalAttempts = 20;
 
@@ -57,7 +57,7 @@ public sealed class DynamoDbRunStore : IRunStore
 
     public Task EnsureCreatedAsync(CancellationToken ct) =>
         _options.CreateTablesIfMissing
-            ? DynamoDbTables.EnsureCreatedAsync(_db, DynamoDbTables.RunStoreTables(_options), ct, _logger)
+            ? DynamoDbTables.EnsureCreatedAsync(_db, DynamoDbTables.RunStoreTables(_options), _logger, ct)
             : Task.CompletedTask;
 
     // ---------------------------------------------------------------- runs
@@ -340,8 +340,8 @@ public sealed class DynamoDbRunStore : IRunStore
 
     public Task<bool> EndAsync(string runId, RunStatus status, string? error, DateTimeOffset now, CancellationToken ct)
     {
-        if (status is not (RunStatus.Failed or RunStatus.Cancelled))
-            throw new ArgumentOutOfRangeException(nameof(status), status, "EndAsync ends a run as failed or cancelled.");
+        if (!status.IsTerminal())
+            throw new ArgumentException("EndAsync takes a terminal status.", nameof(status));
         return EndCoreAsync(runId, status, error, now, ct);
     }
 
@@ -420,7 +420,7 @@ public sealed class DynamoDbRunStore : IRunStore
         return "NOT (#status IN (:succeeded, :partial, :failed, :cancelled))";
     }
 
-    private static string Truncate(string error) => error.Length <= MaxErrorLength ? error : error[..MaxErrorLength];
+    private static string Truncate(string error) => error.Length <= MaxErrorLength ? error : error[..MaxErrorLength] + "…";
 
     // ---------------------------------------------------------------- checkpoints
 

@@ -26,7 +26,7 @@ public static class DynamoDbTables
     public const string RecentIndex = "recent";
     public const string RunRecentIndex = "run-recent";
 
-    private static readonly TimeSpan DefaultActiveTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan ActiveTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>The tables of <see cref="DynamoDbProductStore"/>: products, price-history, rejections.</summary>
     public static IReadOnlyList<CreateTableRequest> ProductStoreTables(DynamoDbStoreOptions options)
@@ -43,12 +43,11 @@ public static class DynamoDbTables
     }
 
     /// <summary>Creates all four tables when missing and waits until they are ACTIVE.</summary>
-    public static Task EnsureCreatedAsync(IAmazonDynamoDB client, DynamoDbStoreOptions options, CancellationToken ct, ILogger? logger = null) =>
-        EnsureCreatedAsync(client, [.. ProductStoreTables(options), .. RunStoreTables(options)], ct, logger);
+    public static Task EnsureCreatedAsync(IAmazonDynamoDB client, DynamoDbStoreOptions options, CancellationToken ct) =>
+        EnsureCreatedAsync(client, [.. ProductStoreTables(options), .. RunStoreTables(options)], null, ct);
 
     /// <summary>Creates each table that does not exist yet and waits until every table and its indexes are ACTIVE.</summary>
-    public static async Task EnsureCreatedAsync(
-        IAmazonDynamoDB client, IReadOnlyList<CreateTableRequest> tables, CancellationToken ct, ILogger? logger = null, TimeSpan? timeout = null)
+    public static async Task EnsureCreatedAsync(IAmazonDynamoDB client, IReadOnlyList<CreateTableRequest> tables, ILogger? logger, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(client);
         logger ??= NullLogger.Instance;
@@ -64,7 +63,7 @@ public static class DynamoDbTables
                 // Exists already (or another process is creating it): wait for ACTIVE below.
             }
         }
-        var deadline = DateTimeOffset.UtcNow + (timeout ?? DefaultActiveTimeout);
+        var deadline = DateTimeOffset.UtcNow + ActiveTimeout;
         foreach (var table in tables)
         {
             var delay = TimeSpan.FromMilliseconds(20);

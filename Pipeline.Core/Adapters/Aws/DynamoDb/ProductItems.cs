@@ -32,9 +32,9 @@ internal static class ProductItems
     /// <summary>Constant partition of the all-* indexes.</summary>
     public const string AllKey = "allKey";
     public const string AllKeyValue = "products";
-    /// <summary>Sort key of the *-title indexes (the title; a single space when empty, since index keys cannot be empty).</summary>
+    /// <summary>Sort key of the *-title indexes: the lower-cased title (a single space when empty, since index keys cannot be empty).</summary>
     public const string TitleKey = "titleKey";
-    /// <summary>Lower-cased title and brand, filtered with contains() for free-text search.</summary>
+    /// <summary>Lower-cased title, filtered with contains() for free-text search.</summary>
     public const string SearchText = "searchText";
 
     public static Dictionary<string, AttributeValue> Key(string id) => new() { [Pk] = S(id) };
@@ -56,7 +56,7 @@ internal static class ProductItems
             [LastChanged] = Time(lastChanged),
             [LastRunId] = S(runId),
             [AllKey] = S(AllKeyValue),
-            [TitleKey] = S(p.Title.Length == 0 ? " " : p.Title),
+            [TitleKey] = S(p.Title.Length == 0 ? " " : p.Title.ToLowerInvariant()),
         };
         // An empty string cannot be an index key: such a product is left out of the category indexes.
         if (p.Category.Length > 0) item[Category] = S(p.Category);
@@ -68,13 +68,9 @@ internal static class ProductItems
         item.SetIfNotNull(Availability, p.Availability);
         item.SetIfNotNull(Sku, p.Sku);
         item.SetIfNotNull(Thumbnail, p.Thumbnail);
-        var search = SearchTextOf(p);
-        if (search.Length > 0) item[SearchText] = S(search);
+        if (p.Title.Length > 0) item[SearchText] = S(p.Title.ToLowerInvariant());
         return item;
     }
-
-    public static string SearchTextOf(Product p) =>
-        string.IsNullOrEmpty(p.Brand) ? p.Title.ToLowerInvariant() : p.Title.ToLowerInvariant() + "\n" + p.Brand.ToLowerInvariant();
 
     public static Product FromItem(Dictionary<string, AttributeValue> item) => new()
     {

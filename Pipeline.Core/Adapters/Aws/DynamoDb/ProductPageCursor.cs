@@ -18,7 +18,7 @@ internal sealed record ProductPageCursor(
 {
     public string Encode() => Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(this, DynamoDbJsonContext.Default.ProductPageCursor));
 
-    /// <summary>Decodes a token; throws <see cref="ArgumentException"/> for anything that is not one of ours.</summary>
+    /// <summary>Decodes a token; throws <see cref="FormatException"/> for anything that is not one of ours.</summary>
     public static ProductPageCursor Decode(string token)
     {
         try
@@ -28,8 +28,9 @@ internal sealed record ProductPageCursor(
         }
         catch (Exception e) when (e is FormatException or JsonException)
         {
+            throw new FormatException("The page token is not valid.", e);
         }
-        throw new ArgumentException("The page token is not valid.", nameof(token));
+        throw new FormatException("The page token is not valid.");
     }
 }
 

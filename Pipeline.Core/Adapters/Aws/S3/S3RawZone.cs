@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Text;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -69,7 +70,9 @@ public sealed class S3RawZone : IRawZone
     {
         EnsureSafe(key);
         ArgumentNullException.ThrowIfNull(metadata);
-        using var body = new MemoryStream(bytes.ToArray(), writable: false);
+        using var body = MemoryMarshal.TryGetArray(bytes, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(bytes.ToArray(), writable: false);
         var request = new PutObjectRequest
         {
             BucketName = _options.BucketName,
