@@ -2,7 +2,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Amazon.DynamoDBv2;
+using Amazon.S3;
+using Microsoft.Extensions.Logging;
+using Pipeline.Core.Adapters.Aws.DynamoDb;
 using Pipeline.Core.Adapters.Aws.Kinesis;
+using Pipeline.Core.Adapters.Aws.S3;
 using Pipeline.Core.Adapters.Aws.Signing;
 using Pipeline.Core.Ports;
 
@@ -16,6 +21,44 @@ namespace Pipeline.Core.Configuration;
 public static class AwsRegistration
 {
     public const string Section = "Pipeline:Aws";
+
+    public static void AddS3RawZone(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<S3RawZoneOptions>()
+            .Bind(configuration.GetSection($"{Section}:S3"))
+            .PostConfigure(o =>
+            {
+                if (configuration[$"{Section}:S3:Region"] is null && configuration[$"{Section}:Region"] is { Length: > 0 } region) o.Region = region;
+                if (!o.CreateBucketIfMissing) o.CreateBucketIfMissing = configuration.GetValue($"{Section}:CreateResources", false);
+                if (!string.IsNullOrWhiteSpace(o.ServiceUrl)) o.ForcePathStyle = true;
+            })
+            .Validate(o => !string.IsNullOrWhiteSpace(o.BucketName),
+                "Pipeline:Aws:S3:BucketName is required when Pipeline:RawZone:Provider is S3.")
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<IAmazonS3>(sp => S3ClientFactory.Create(sp.GetRequiredService<IOptions<S3RawZoneOptions>>().Value));
+        services.TryAddSingleton<IRawZone>(sp => new S3RawZone(sp.GetRequiredService<IAmazonS3>(),
+            sp.GetRequiredService<IOptions<S3RawZoneOptions>>().Value, sp.GetRequiredService<ILogger<S3RawZone>>()));
+    }
+
+    public static void AddDynamoDbStores(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DynamoDbStoreOptions>()
+            .Bind(configuration.GetSection($"{Section}:DynamoDb"))
+            .PostConfigure(o =>
+            {
+                if (configuration[$"{Section}:DynamoDb:Region"] is null && configuration[$"{Section}:Region"] is { Length: > 0 } region) o.Region = region;
+                if (!o.CreateTablesIfMissing) o.CreateTablesIfMissing = configuration.GetValue($"{Section}:CreateResources", false);
+            })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<IAmazonDynamoDB>(sp => DynamoDbClientFactory.Create(sp.GetRequiredService<IOptions<DynamoDbStoreOptions>>().Value));
+        services.TryAddSingleton<IProductStore>(sp => new DynamoDbProductStore(sp.GetRequiredService<IAmazonDynamoDB>(),
+            sp.GetRequiredService<IOptions<DynamoDbStoreOptions>>().Value, sp.GetRequiredService<ILogger<DynamoDbProductStore>>()));
+        services.TryAddSingleton<IRunStore>(sp => new DynamoDbRunStore(sp.GetRequiredService<IAmazonDynamoDB>(),
+            sp.GetRequiredService<IOptions<DynamoDbStoreOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<DynamoDbRunStore>>()));
+    }
 
     public static void AddKinesisStream(IServiceCollection services, IConfiguration configuration)
     {
@@ -38,10 +81,10 @@ public static class AwsRegistration
         services.TryAddSingleton<IEventStream>(sp => new KinesisEventStream(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(KinesisClient)) is var http
                 ? new KinesisClient(http, sp.GetRequiredService<IOptions<KinesisStreamOptions>>(), sp.GetRequiredService<IAwsCredentialsProvider>(),
-                    sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<KinesisClient>>(), sp.GetRequiredService<TimeProvider>())
+                    sp.GetRequiredService<ILogger<KinesisClient>>(), sp.GetRequiredService<TimeProvider>())
                 : throw new InvalidOperationException(),
             sp.GetRequiredService<IOptions<KinesisStreamOptions>>(),
-            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<KinesisEventStream>>(),
+            sp.GetRequiredService<ILogger<KinesisEventStream>>(),
             sp.GetRequiredService<TimeProvider>()));
     }
 }

@@ -106,6 +106,8 @@ public static class PipelineCoreRegistration
             services.TryAddSingleton<IRunStore>(sp => new SqliteRunStore(sp.GetRequiredService<SqliteDatabase>()));
         }
         if (options.Stream.Provider == "Kinesis") AwsRegistration.AddKinesisStream(services, configuration);
+        if (options.RawZone.Provider == "S3") AwsRegistration.AddS3RawZone(services, configuration);
+        if (options.Store.Provider == "DynamoDb") AwsRegistration.AddDynamoDbStores(services, configuration);
         if (options.Warehouse.Provider == "BigQuery") services.AddBigQueryWarehouse();
         if (options.Warehouse.Provider == "DuckDb")
             services.TryAddSingleton<IWarehouse>(sp => new DuckDbWarehouse(DataPath(sp, "warehouse.duckdb"), sp.GetRequiredService<TimeProvider>()));
