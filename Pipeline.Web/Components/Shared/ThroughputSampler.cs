@@ -40,6 +40,9 @@ public sealed class ThroughputSampler(
     private readonly object _gate = new();
     private DateTimeOffset? _previousAt;
 
+    /// <summary>The sampling interval, for the page to say how often a sample comes.</summary>
+    public string IntervalText => options.Value.SampleInterval.TotalSeconds is var s && s < 60 ? $"{s:0.#} s" : $"{s / 60:0.#} min";
+
     public IReadOnlyList<ThroughputSample> Samples
     {
         get { lock (_gate) return _samples.ToList(); }
