@@ -10,6 +10,8 @@ using Pipeline.Core.Ports;
 using Pipeline.Core.Stages;
 using Pipeline.Web.Api;
 using Pipeline.Web.Components;
+using Pipeline.Web.Components.Shared;
+using Pipeline.Web.Scheduling;
 
 namespace Pipeline.Web.Hosting;
 
@@ -50,6 +52,8 @@ public static class WebRegistration
         services.AddHostedService<PlanWorker>();
         services.AddHostedService<RefreshWorker>();
         services.AddHostedService<StartupRecovery>();
+        services.AddPipelineScheduling(configuration);
+        services.AddThroughputSampling();
 
         services.AddProblemDetails();
         services.Configure<JsonOptions>(o =>
@@ -96,6 +100,8 @@ public static class WebRegistration
         api.MapIngestionEndpoints();
         api.MapProductEndpoints();
         api.MapWarehouseEndpoints();
+        api.MapScheduleEndpoints();
+        app.MapPipelineScheduling();
 
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
