@@ -43,6 +43,9 @@ public sealed class FixtureCatalogServer : IAsyncDisposable
     /// <summary>Queues a fault for the next request whose path and query contain <paramref name="match"/>.</summary>
     public void Enqueue(Fault fault) => _faults.Enqueue(fault);
 
+    /// <summary>Faults queued and not yet served.</summary>
+    public int PendingFaults => _faults.Count;
+
     public static async Task<FixtureCatalogServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -80,6 +83,11 @@ public sealed class FixtureCatalogServer : IAsyncDisposable
                 case FaultKind.Reset:
                     context.Abort();
                     return;
+                case FaultKind.Delay:
+                    // Hold the answer longer than the client waits; the client gives up and the request is aborted.
+                    try { await Task.Delay(fault.Delay, context.RequestAborted); }
+                    catch (OperationCanceledException) { return; }
+                    break;
             }
         }
         await next(context);
@@ -144,10 +152,15 @@ public sealed class FixtureCatalogServer : IAsyncDisposable
     }
 }
 
-public enum FaultKind { Status, Body, Reset }
+public enum FaultKind { Status, Body, Reset, Delay }
 
 public sealed record Fault(string Match, FaultKind Kind, int StatusCode = 500, int? RetryAfterSeconds = null, byte[]? Body = null)
 {
+    public TimeSpan Delay { get; init; }
+
+    /// <summary>Answers normally, but only after <paramref name="delay"/> (a slow or hung server).</summary>
+    public static Fault Slow(string match, TimeSpan delay) => new(match, FaultKind.Delay) { Delay = delay };
+
     public static Fault Status(string match, int status, int? retryAfter = null) => new(match, FaultKind.Status, status, retryAfter);
     public static Fault WithBody(string match, string body) => new(match, FaultKind.Body, Body: Encoding.UTF8.GetBytes(body));
     public static Fault Reset(string match) => new(match, FaultKind.Reset);

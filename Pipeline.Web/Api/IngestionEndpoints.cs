@@ -25,10 +25,13 @@ public static class IngestionEndpoints
     {
         if (body is null) return ApiValidation.Invalid("body", "A JSON body {\"source\":…,\"options\":{…}} is required.");
         if (string.IsNullOrWhiteSpace(body.Source)) return ApiValidation.Invalid("source", "'source' is required: dummyjson, fakestore or synthetic.");
+        if (body.Source.Length > 64) return ApiValidation.Invalid("source", "'source' must be at most 64 characters.");
         if (body.Options is { Count: > 32 }) return ApiValidation.Invalid("options", "At most 32 options are accepted.");
         var options = new Dictionary<string, string>();
         foreach (var (name, value) in body.Options ?? [])
         {
+            if (name.Length is 0 or > 64 || !name.All(char.IsAsciiLetterOrDigit))
+                return ApiValidation.Invalid("options", "Option names are 1 to 64 letters or digits.");
             switch (value.ValueKind)
             {
                 case JsonValueKind.String when value.GetString()!.Length <= 256:

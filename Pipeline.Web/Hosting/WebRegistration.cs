@@ -10,6 +10,7 @@ using Pipeline.Core.Ports;
 using Pipeline.Core.Stages;
 using Pipeline.Web.Api;
 using Pipeline.Web.Components;
+using Pipeline.Web.Security;
 
 namespace Pipeline.Web.Hosting;
 
@@ -29,6 +30,7 @@ public static class WebRegistration
 
         services.AddOptions<LocalMappingOptions>().Bind(configuration.GetSection(LocalMappingOptions.Section)).ValidateOnStart();
         services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section)).ValidateOnStart();
+        services.AddPipelineSecurity(configuration, builder.Environment);
 
         // The local event-source mappings replace the Lambda-side defaults registered by the core.
         services.AddSingleton<PlanQueue>();
@@ -87,6 +89,7 @@ public static class WebRegistration
             app.UseHsts();
         }
         app.UseStatusCodePages();
+        app.UsePipelineSecurity();
         app.UseAntiforgery();
         app.MapStaticAssets();
 
@@ -97,7 +100,7 @@ public static class WebRegistration
         api.MapProductEndpoints();
         api.MapWarehouseEndpoints();
 
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization();
         return app;
     }
 }
