@@ -24,6 +24,7 @@ public sealed class FixtureCatalogServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<Fault> _faults = new();
     private readonly ConcurrentDictionary<string, int> _hits = new();
+    private readonly ConcurrentQueue<(string Key, DateTimeOffset At)> _arrivals = new();
 
     private FixtureCatalogServer(WebApplication app) => _app = app;
 
@@ -39,6 +40,10 @@ public sealed class FixtureCatalogServer : IAsyncDisposable
     public int Hits(string pathAndQuery) => _hits.TryGetValue(pathAndQuery, out var n) ? n : 0;
 
     public int TotalHits => _hits.Values.Sum();
+
+    /// <summary>When each request for <paramref name="pathAndQuery"/> arrived, in order.</summary>
+    public IReadOnlyList<DateTimeOffset> Arrivals(string pathAndQuery) =>
+        _arrivals.Where(a => a.Key == pathAndQuery).Select(a => a.At).ToList();
 
     /// <summary>Queues a fault for the next request whose path and query contain <paramref name="match"/>.</summary>
     public void Enqueue(Fault fault) => _faults.Enqueue(fault);
@@ -67,6 +72,7 @@ public sealed class FixtureCatalogServer : IAsyncDisposable
     {
         var key = context.Request.Path + context.Request.QueryString;
         _hits.AddOrUpdate(key, 1, (_, n) => n + 1);
+        _arrivals.Enqueue((key, DateTimeOffset.UtcNow));
         if (_faults.TryPeek(out var fault) && key.Contains(fault.Match, StringComparison.Ordinal) && _faults.TryDequeue(out fault))
         {
             switch (fault.Kind)
@@ -78,6 +84,7 @@ public sealed class FixtureCatalogServer : IAsyncDisposable
                     return;
                 case FaultKind.Body:
                     context.Response.ContentType = "application/json";
+                    context.Response.ContentLength = fault.Body!.Length;
                     await context.Response.Body.WriteAsync(fault.Body!);
                     return;
                 case FaultKind.Reset:

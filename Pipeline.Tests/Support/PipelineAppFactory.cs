@@ -62,6 +62,9 @@ public sealed class PipelineAppFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(EnvironmentName);
+        // Read at registration time (before the host is built) too, e.g. Pipeline:Local:EventSourceMappings; the
+        // in-memory source below, added last, still wins over the appsettings files.
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
         builder.ConfigureLogging(logging =>
         {
