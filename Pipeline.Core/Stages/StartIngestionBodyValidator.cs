@@ -29,11 +29,15 @@ public static class StartIngestionBodyValidator
     {
         if (string.IsNullOrWhiteSpace(source))
             return Invalid("source", "'source' is required: dummyjson, fakestore or synthetic.");
+        if (source.Length > 64)
+            return Invalid("source", "'source' must be at most 64 characters.");
         if (options is { Count: > MaxOptions })
             return Invalid("options", $"At most {MaxOptions} options are accepted.");
         var values = new Dictionary<string, string>();
         foreach (var (name, value) in options ?? new Dictionary<string, JsonElement>())
         {
+            if (name.Length is 0 or > 64 || !name.All(char.IsAsciiLetterOrDigit))
+                return Invalid("options", "Option names are 1 to 64 letters or digits.");
             switch (value.ValueKind)
             {
                 case JsonValueKind.String when value.GetString()!.Length <= MaxOptionLength:

@@ -77,6 +77,11 @@ public sealed class TransformHandler(
         }
 
         var rejectedRecords = parsed.PageError is null ? parsed.Rejections.Count : 0;
+        // The page error goes in before the counters: once they settle the run, any worker may finish it, and the error is
+        // what makes it partiallySucceeded (a page error counts no rejected record). A crash between the two writes can
+        // repeat the error on redelivery; it can no longer be lost.
+        if (parsed.PageError is not null)
+            await runs.AddErrorAsync(runId, $"{key}: {parsed.PageError}", ct).ConfigureAwait(false);
         var applied = await runs.ApplyOnceAsync(runId, marker,
         [
             new CounterDelta(Counter.PagesTransformed, 1),
@@ -86,8 +91,6 @@ public sealed class TransformHandler(
             new CounterDelta(Counter.ProductsRejected, rejectedRecords),
             new CounterDelta(Counter.PriceChanges, priceChanges),
         ], ct).ConfigureAwait(false);
-        if (applied && parsed.PageError is not null)
-            await runs.AddErrorAsync(runId, $"{key}: {parsed.PageError}", ct).ConfigureAwait(false);
 
         await finisher.TryFinishAsync(runId, ct).ConfigureAwait(false);
         return applied ? TransformOutcome.Transformed : TransformOutcome.AlreadyTransformed;

@@ -27,7 +27,7 @@ public sealed class DashboardTests(BrowserFixture browser) : IAsyncLifetime
         var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
         page.SetDefaultTimeout(30_000);
 
-        await page.GotoAsync(_baseUrl + "/");
+        await DashboardSignIn.SignInAsync(page, _baseUrl);
         await page.Locator("#run-ingestion").ClickAsync();
 
         var status = page.Locator("#run-progress [data-status]");

@@ -24,6 +24,7 @@ public sealed class FixtureCatalogServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<Fault> _faults = new();
     private readonly ConcurrentDictionary<string, int> _hits = new();
+    private readonly ConcurrentQueue<(string Key, DateTimeOffset At)> _arrivals = new();
 
     private FixtureCatalogServer(WebApplication app) => _app = app;
 
@@ -40,8 +41,15 @@ public sealed class FixtureCatalogServer : IAsyncDisposable
 
     public int TotalHits => _hits.Values.Sum();
 
+    /// <summary>When each request for <paramref name="pathAndQuery"/> arrived, in order.</summary>
+    public IReadOnlyList<DateTimeOffset> Arrivals(string pathAndQuery) =>
+        _arrivals.Where(a => a.Key == pathAndQuery).Select(a => a.At).ToList();
+
     /// <summary>Queues a fault for the next request whose path and query contain <paramref name="match"/>.</summary>
     public void Enqueue(Fault fault) => _faults.Enqueue(fault);
+
+    /// <summary>Faults queued and not yet served.</summary>
+    public int PendingFaults => _faults.Count;
 
     public static async Task<FixtureCatalogServer> StartAsync()
     {
@@ -64,6 +72,7 @@ public sealed class FixtureCatalogServer : IAsyncDisposable
     {
         var key = context.Request.Path + context.Request.QueryString;
         _hits.AddOrUpdate(key, 1, (_, n) => n + 1);
+        _arrivals.Enqueue((key, DateTimeOffset.UtcNow));
         if (_faults.TryPeek(out var fault) && key.Contains(fault.Match, StringComparison.Ordinal) && _faults.TryDequeue(out fault))
         {
             switch (fault.Kind)
@@ -75,11 +84,17 @@ public sealed class FixtureCatalogServer : IAsyncDisposable
                     return;
                 case FaultKind.Body:
                     context.Response.ContentType = "application/json";
+                    context.Response.ContentLength = fault.Body!.Length;
                     await context.Response.Body.WriteAsync(fault.Body!);
                     return;
                 case FaultKind.Reset:
                     context.Abort();
                     return;
+                case FaultKind.Delay:
+                    // Hold the answer longer than the client waits; the client gives up and the request is aborted.
+                    try { await Task.Delay(fault.Delay, context.RequestAborted); }
+                    catch (OperationCanceledException) { return; }
+                    break;
             }
         }
         await next(context);
@@ -144,10 +159,15 @@ public sealed class FixtureCatalogServer : IAsyncDisposable
     }
 }
 
-public enum FaultKind { Status, Body, Reset }
+public enum FaultKind { Status, Body, Reset, Delay }
 
 public sealed record Fault(string Match, FaultKind Kind, int StatusCode = 500, int? RetryAfterSeconds = null, byte[]? Body = null)
 {
+    public TimeSpan Delay { get; init; }
+
+    /// <summary>Answers normally, but only after <paramref name="delay"/> (a slow or hung server).</summary>
+    public static Fault Slow(string match, TimeSpan delay) => new(match, FaultKind.Delay) { Delay = delay };
+
     public static Fault Status(string match, int status, int? retryAfter = null) => new(match, FaultKind.Status, status, retryAfter);
     public static Fault WithBody(string match, string body) => new(match, FaultKind.Body, Body: Encoding.UTF8.GetBytes(body));
     public static Fault Reset(string match) => new(match, FaultKind.Reset);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pipeline.Web.Api;
+using Pipeline.Web.Security;
 
 namespace Pipeline.Tests.Support;
 
@@ -16,6 +17,11 @@ namespace Pipeline.Tests.Support;
 public sealed class PipelineAppFactory : WebApplicationFactory<Program>
 {
     public const string ApiKey = "test-api-key-0123456789";
+    public const string AdminUserName = "admin";
+    public const string AdminPassword = "test-admin-password-0123";
+
+    /// <summary>The hash of <see cref="AdminPassword"/>, as an operator would configure it (computed once per test run).</summary>
+    public static readonly string AdminPasswordHashValue = AdminPasswordHash.Create(AdminPassword);
     private readonly Dictionary<string, string?> _settings;
 
     public PipelineAppFactory(FixtureCatalogServer? catalog = null, IDictionary<string, string?>? settings = null, string? dataDirectory = null)
@@ -25,6 +31,8 @@ public sealed class PipelineAppFactory : WebApplicationFactory<Program>
         {
             ["Pipeline:DataDirectory"] = DataDirectory,
             ["Pipeline:Security:ApiKeys:0"] = ApiKey,
+            ["Pipeline:Security:Admin:UserName"] = AdminUserName,
+            ["Pipeline:Security:Admin:PasswordHash"] = AdminPasswordHashValue,
             ["Pipeline:Local:IdleWait"] = "00:00:00.200",
             ["Pipeline:Local:RetryBaseDelay"] = "00:00:00.010",
             ["Pipeline:Sources:DummyJson:RetryDelayMs"] = "10",
@@ -42,11 +50,27 @@ public sealed class PipelineAppFactory : WebApplicationFactory<Program>
 
     public string DataDirectory { get; }
 
+    /// <summary>Leave the data directory in place on dispose (a restart on the same data follows).</summary>
+    public bool KeepDataDirectory { get; init; }
+
+    /// <summary>The host environment: Development (the default) or e.g. Production to check what it insists on.</summary>
+    public string EnvironmentName { get; init; } = "Development";
+
+    /// <summary>What the host logged (at the configured levels: Warning and up unless <c>Logging:LogLevel:Default</c> says otherwise).</summary>
+    public CapturedLogs Logs { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Development");
+        builder.UseEnvironment(EnvironmentName);
+        // Read at registration time (before the host is built) too, e.g. Pipeline:Local:EventSourceMappings; the
+        // in-memory source below, added last, still wins over the appsettings files.
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
-        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        builder.ConfigureLogging(logging =>
+        {
+            logging.SetMinimumLevel(LogLevel.Warning);
+            logging.AddProvider(Logs);
+        });
     }
 
     public HttpClient CreateApiClient()
@@ -58,10 +82,18 @@ public sealed class PipelineAppFactory : WebApplicationFactory<Program>
 
     public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
 
+    /// <summary>A client (in memory, cookies kept, redirects not followed) signed in to the dashboard as the admin.</summary>
+    public async Task<HttpClient> CreateSignedInClientAsync()
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true, AllowAutoRedirect = false });
+        await DashboardSession.SignInAsync(client);
+        return client;
+    }
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && !KeepDataDirectory)
         {
             try { Directory.Delete(DataDirectory, recursive: true); }
             catch (IOException) { /* DuckDB/SQLite may still hold a handle on some platforms; temp space is reclaimed later. */ }

@@ -12,6 +12,7 @@ using Pipeline.Web.Api;
 using Pipeline.Web.Components;
 using Pipeline.Web.Components.Shared;
 using Pipeline.Web.Scheduling;
+using Pipeline.Web.Security;
 
 namespace Pipeline.Web.Hosting;
 
@@ -31,6 +32,7 @@ public static class WebRegistration
 
         services.AddOptions<LocalMappingOptions>().Bind(configuration.GetSection(LocalMappingOptions.Section)).ValidateOnStart();
         services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section)).ValidateOnStart();
+        services.AddPipelineSecurity(configuration, builder.Environment);
 
         // The local event-source mappings replace the Lambda-side defaults registered by the core.
         services.AddSingleton<PlanQueue>();
@@ -91,6 +93,7 @@ public static class WebRegistration
             app.UseHsts();
         }
         app.UseStatusCodePages();
+        app.UsePipelineSecurity();
         app.UseAntiforgery();
         app.MapStaticAssets();
 
@@ -103,7 +106,7 @@ public static class WebRegistration
         api.MapScheduleEndpoints();
         app.MapPipelineScheduling();
 
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization();
         return app;
     }
 }

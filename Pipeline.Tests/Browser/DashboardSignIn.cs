@@ -1,0 +1,22 @@
+using Microsoft.Playwright;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Browser;
+
+/// <summary>Signs a Playwright page in to the dashboard with the test admin of <see cref="PipelineAppFactory"/>.</summary>
+public static class DashboardSignIn
+{
+    /// <summary>
+    /// Opens the sign-in page, submits the admin's credentials and waits for the overview (the interactive dashboard) to
+    /// be live. The page's context keeps the cookie, so later navigations in it are signed in.
+    /// </summary>
+    public static async Task SignInAsync(IPage page, string baseUrl, string returnUrl = "/")
+    {
+        await page.GotoAsync($"{baseUrl.TrimEnd('/')}/account/sign-in?ReturnUrl={Uri.EscapeDataString(returnUrl)}");
+        await page.Locator("#user-name").FillAsync(PipelineAppFactory.AdminUserName);
+        await page.Locator("#password").FillAsync(PipelineAppFactory.AdminPassword);
+        await page.Locator("#sign-in").ClickAsync();
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == returnUrl.Split('?')[0]);
+        await Assertions.Expect(page.Locator("#signed-in-user")).ToHaveTextAsync(PipelineAppFactory.AdminUserName);
+    }
+}
