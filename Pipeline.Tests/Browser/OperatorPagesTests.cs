@@ -18,6 +18,8 @@ public sealed class OperatorPagesTests(BrowserFixture browser) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Pages that read the warehouse take a moment on a busy 2-core machine; waiting longer never makes a check pass wrongly.
+        Assertions.SetDefaultExpectTimeout(30_000);
         _catalog = await FixtureCatalogServer.StartAsync();
         _app = new PipelineAppFactory(_catalog, SchedulerTestSettings.Fast());
         _app.UseKestrel(0);
