@@ -11,50 +11,22 @@ namespace Pipeline.Tests.Scheduling;
 /// <summary>
 /// Hangfire on the real PostgreSQL server started by tools/postgres/start.sh (127.0.0.1:5433, or PIPELINE_POSTGRES):
 /// schedules registered, triggered, their history visible, and the paused flag seen by a second host. Each test uses
-/// its own schema, dropped at the end.
+/// one schema (Hangfire installs its tables once), dropped at the end.
 /// </summary>
-public sealed class PostgresSchedulerTests : IAsyncLifetime
+public sealed class PostgresSchedulerTests(PostgresSchema schema) : IClassFixture<PostgresSchema>
 {
-    public static string ConnectionString =>
-        Environment.GetEnvironmentVariable("PIPELINE_POSTGRES") is { Length: > 0 } cs
-            ? cs
-            : "Host=127.0.0.1;Port=5433;Database=pipeline_test;Username=postgres;Timeout=5";
-
-    private readonly string _schema = $"hf_{Guid.NewGuid():N}"[..15];
-
-    public async Task InitializeAsync()
-    {
-        try
-        {
-            await using var connection = new NpgsqlConnection(ConnectionString);
-            await connection.OpenAsync();
-        }
-        catch (Exception ex) when (ex is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            throw new InvalidOperationException(
-                $"PostgreSQL is not reachable at '{ConnectionString}': start it with tools/postgres/start.sh (CI does) " +
-                $"or set PIPELINE_POSTGRES. {ex.Message}", ex);
-        }
-    }
-
-    public async Task DisposeAsync()
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE", connection);
-        await drop.ExecuteNonQueryAsync();
-    }
+    private readonly string _schema = schema.Name;
 
     private PipelineAppFactory App() => new(settings: SchedulerTestSettings.Fast(new Dictionary<string, string?>
     {
         ["Pipeline:Scheduler:Storage"] = "Postgres",
-        ["Pipeline:Scheduler:ConnectionString"] = ConnectionString,
+        ["Pipeline:Scheduler:ConnectionString"] = PostgresSchema.ConnectionString,
         ["Pipeline:Scheduler:Schema"] = _schema,
     }));
 
     private async Task<long> CountAsync(string sql)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString);
+        await using var connection = new NpgsqlConnection(PostgresSchema.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return Convert.ToInt64(await command.ExecuteScalarAsync());
@@ -68,8 +40,9 @@ public sealed class PostgresSchedulerTests : IAsyncLifetime
 
         var list = JsonDocument.Parse(await api.GetStringAsync("/api/schedules")).RootElement.GetProperty("items").EnumerateArray().ToList();
         Assert.Equal(3, list.Count);
-        Assert.All(list, s => Assert.Equal(JsonValueKind.String, s.GetProperty("nextRunAt").ValueKind));
-        Assert.Equal(3, await CountAsync($"SELECT count(*) FROM {_schema}.set WHERE key = 'recurring-jobs'"));
+        var refresh = list.Single(s => s.GetProperty("id").GetString() == "warehouse-refresh");
+        Assert.Equal(JsonValueKind.String, refresh.GetProperty("nextRunAt").ValueKind);
+        Assert.Equal(1, await CountAsync($"SELECT count(*) FROM {_schema}.set WHERE key = 'recurring-jobs' AND value = 'warehouse-refresh'"));
 
         var triggered = await api.PostAsync("/api/schedules/warehouse-refresh/trigger", null);
         Assert.Equal(HttpStatusCode.Accepted, triggered.StatusCode);
@@ -94,14 +67,48 @@ public sealed class PostgresSchedulerTests : IAsyncLifetime
         await using (var first = App())
         {
             using var api = first.CreateApiClient();
-            Assert.Equal(HttpStatusCode.OK, (await api.PostAsync("/api/schedules/ingest-dummyjson/pause", null)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await api.PostAsync("/api/schedules/ingest-fakestore/pause", null)).StatusCode);
         }
         await using var second = App();
         using var again = second.CreateApiClient();
         var schedule = JsonDocument.Parse(await again.GetStringAsync("/api/schedules")).RootElement.GetProperty("items").EnumerateArray()
-            .Single(s => s.GetProperty("id").GetString() == "ingest-dummyjson");
+            .Single(s => s.GetProperty("id").GetString() == "ingest-fakestore");
         Assert.True(schedule.GetProperty("paused").GetBoolean());
         Assert.Equal(JsonValueKind.Null, schedule.GetProperty("nextRunAt").ValueKind);
-        Assert.Equal(0, await CountAsync($"SELECT count(*) FROM {_schema}.set WHERE key = 'recurring-jobs' AND value = 'ingest-dummyjson'"));
+        Assert.Equal(0, await CountAsync($"SELECT count(*) FROM {_schema}.set WHERE key = 'recurring-jobs' AND value = 'ingest-fakestore'"));
+    }
+}
+
+/// <summary>One Hangfire schema on the test PostgreSQL server for a test class; fails clearly when the server is not running.</summary>
+public sealed class PostgresSchema : IAsyncLifetime
+{
+    public static string ConnectionString =>
+        Environment.GetEnvironmentVariable("PIPELINE_POSTGRES") is { Length: > 0 } cs
+            ? cs
+            : "Host=127.0.0.1;Port=5433;Database=pipeline_test;Username=postgres;Timeout=5";
+
+    public string Name { get; } = $"hf_{Guid.NewGuid():N}"[..15];
+
+    public async Task InitializeAsync()
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(ConnectionString);
+            await connection.OpenAsync();
+        }
+        catch (Exception ex) when (ex is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            throw new InvalidOperationException(
+                $"PostgreSQL is not reachable at '{ConnectionString}': start it with tools/postgres/start.sh (CI does) " +
+                $"or set PIPELINE_POSTGRES. {ex.Message}", ex);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {Name} CASCADE", connection);
+        await drop.ExecuteNonQueryAsync();
     }
 }

@@ -42,16 +42,7 @@ public static class SchedulingRegistration
         services.AddSingleton<HangfireDashboardAuthorization>();
 
         if (configuration.GetValue($"{SchedulerOptions.Section}:{nameof(SchedulerOptions.ServerEnabled)}", true))
-        {
-            services.AddHangfireServer((sp, server) =>
-            {
-                var o = sp.GetRequiredService<IOptions<SchedulerOptions>>().Value;
-                server.WorkerCount = o.WorkerCount;
-                server.SchedulePollingInterval = o.PollInterval;
-                server.ShutdownTimeout = TimeSpan.FromSeconds(5);
-                server.ServerName = $"pipeline-{Environment.MachineName}-{Environment.ProcessId}";
-            });
-        }
+            services.AddHostedService<HangfireServerHost>();
         return services;
     }
 
