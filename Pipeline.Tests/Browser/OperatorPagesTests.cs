@@ -39,6 +39,7 @@ public sealed class OperatorPagesTests(BrowserFixture browser) : IAsyncLifetime
     {
         var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
         page.SetDefaultTimeout(30_000);
+        await DashboardSignIn.SignInAsync(page, _baseUrl);
         await page.GotoAsync(_baseUrl + path);
         return page;
     }
