@@ -11,7 +11,8 @@ public interface IWarehouse
 
     /// <summary>
     /// Loads the current products and the price observations. Idempotent: keyed by product id and by
-    /// (product id, observedAt), so a repeated or retried load adds nothing.
+    /// (product id, run id), so a repeated or retried load adds nothing. Returns the products merged and the
+    /// observations newly inserted (0 on a repeat).
     /// </summary>
     Task<WarehouseLoadResult> LoadAsync(
         string refreshId, IAsyncEnumerable<Product> products, IAsyncEnumerable<PriceObservation> observations, CancellationToken ct);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Sources;
@@ -23,30 +22,12 @@ public static class IngestionEndpoints
     /// <summary>202 with the new run; 409 with the active run when that source is already running.</summary>
     private static async Task<IResult> StartAsync(StartIngestionBody? body, IPipelineCommands commands, CancellationToken ct)
     {
-        if (body is null) return ApiValidation.Invalid("body", "A JSON body {\"source\":…,\"options\":{…}} is required.");
-        if (string.IsNullOrWhiteSpace(body.Source)) return ApiValidation.Invalid("source", "'source' is required: dummyjson, fakestore or synthetic.");
-        if (body.Options is { Count: > 32 }) return ApiValidation.Invalid("options", "At most 32 options are accepted.");
-        var options = new Dictionary<string, string>();
-        foreach (var (name, value) in body.Options ?? [])
-        {
-            switch (value.ValueKind)
-            {
-                case JsonValueKind.String when value.GetString()!.Length <= 256:
-                    options[name] = value.GetString()!;
-                    break;
-                case JsonValueKind.Number:
-                    options[name] = value.GetRawText();
-                    break;
-                case JsonValueKind.True or JsonValueKind.False:
-                    options[name] = value.GetRawText();
-                    break;
-                default:
-                    return ApiValidation.Invalid($"options.{name}", $"Option '{name}' must be a string (≤ 256 chars), a number or a boolean.");
-            }
-        }
+        if (body is null) return ApiValidation.Invalid(StartIngestionBodyValidator.MissingBody.Field, StartIngestionBodyValidator.MissingBody.Message);
+        var validation = StartIngestionBodyValidator.Validate(body.Source, body.Options);
+        if (validation.Error is { } invalid) return ApiValidation.Invalid(invalid.Field, invalid.Message);
         try
         {
-            var result = await commands.StartIngestionAsync(new StartIngestionRequest(body.Source.Trim().ToLowerInvariant(), options), ct);
+            var result = await commands.StartIngestionAsync(validation.Request!, ct);
             var response = new RunCreatedResponse(result.Run.RunId, result.Run.Status.ToWire(), result.Created);
             return result.Created
                 ? Results.Accepted($"/api/ingestions/{result.Run.RunId}", response)

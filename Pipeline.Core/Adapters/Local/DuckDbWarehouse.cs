@@ -93,14 +93,16 @@ public sealed class DuckDbWarehouse : IWarehouse
                     observationCount++;
                 }
             }
-            await ExecuteAsync(connection, """
-                BEGIN TRANSACTION;
-                INSERT OR REPLACE INTO products SELECT * FROM stg_products;
-                INSERT OR IGNORE INTO price_observations SELECT * FROM stg_price_observations;
-                COMMIT;
-                DROP TABLE stg_products;
-                DROP TABLE stg_price_observations;
-                """, ct).ConfigureAwait(false);
+            await ExecuteAsync(connection, "BEGIN TRANSACTION", ct).ConfigureAwait(false);
+            await ExecuteAsync(connection, "INSERT OR REPLACE INTO products SELECT * FROM stg_products", ct).ConfigureAwait(false);
+            long inserted;
+            await using (var merge = connection.CreateCommand())
+            {
+                merge.CommandText = "INSERT OR IGNORE INTO price_observations SELECT * FROM stg_price_observations";
+                inserted = await merge.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            await ExecuteAsync(connection, "COMMIT; DROP TABLE stg_products; DROP TABLE stg_price_observations;", ct).ConfigureAwait(false);
+            observationCount = inserted;
             return new WarehouseLoadResult(productCount, observationCount);
         }
         finally

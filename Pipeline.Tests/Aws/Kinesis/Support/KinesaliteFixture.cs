@@ -13,12 +13,11 @@ namespace Pipeline.Tests.Aws.Kinesis.Support;
 /// </summary>
 public sealed class KinesaliteFixture : IAsyncLifetime
 {
-    public const string DefaultUrl = "http://127.0.0.1:4567";
     public const string Region = "us-east-1";
 
     public static readonly AwsCredentials Credentials = new("AKIDPIPELINETEST", "pipeline-test-secret");
 
-    public Uri Url { get; } = new(Environment.GetEnvironmentVariable("PIPELINE_KINESIS_URL") is { Length: > 0 } url ? url : DefaultUrl);
+    public Uri Url { get; } = new(Environment.GetEnvironmentVariable("PIPELINE_KINESIS_URL") is { Length: > 0 } url ? url : EmulatorEndpoints.KinesisUrl);
 
     public async Task InitializeAsync()
     {

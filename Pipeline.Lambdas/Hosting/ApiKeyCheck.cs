@@ -1,0 +1,47 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Configuration;
+
+namespace Pipeline.Lambdas.Hosting;
+
+/// <summary>
+/// The optional second check of the trigger, behind the HTTP API's own (IAM) authorisation: when the Web app's keys are
+/// configured (<c>Pipeline:Security:ApiKeys:N</c> or <c>Pipeline:Security:ApiKey</c>), the request must carry one in
+/// <c>X-Api-Key</c> (compared in constant time over SHA-256 hashes). None configured: no check.
+/// <c>Pipeline:Security:ApiKeysSecretArn</c> (keys in Secrets Manager) is not read by this build: it is refused rather
+/// than silently ignored.
+/// </summary>
+internal sealed class ApiKeyCheck
+{
+    public const string HeaderName = "X-Api-Key";
+    public const string SecretArnKey = "Pipeline:Security:ApiKeysSecretArn";
+    private readonly List<byte[]> _hashes;
+
+    public ApiKeyCheck(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Pipeline:Security");
+        _hashes = section.GetSection("ApiKeys").GetChildren().Select(c => c.Value)
+            .Append(section["ApiKey"])
+            .Where(k => !string.IsNullOrWhiteSpace(k))
+            .Select(k => Hash(k!))
+            .ToList();
+        UnsupportedSecretArn = !string.IsNullOrWhiteSpace(configuration[SecretArnKey]);
+    }
+
+    /// <summary>True when keys are expected in a Secrets Manager secret, which this build cannot read.</summary>
+    public bool UnsupportedSecretArn { get; }
+
+    public bool Required => _hashes.Count > 0;
+
+    public bool IsValid(string? presented)
+    {
+        if (!Required) return true;
+        if (string.IsNullOrEmpty(presented) || presented.Length > 512) return false;
+        var hash = Hash(presented);
+        var ok = false;
+        foreach (var expected in _hashes) ok |= CryptographicOperations.FixedTimeEquals(hash, expected);
+        return ok;
+    }
+
+    private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+}
