@@ -11,7 +11,7 @@ resource "aws_iam_policy" "dashboard" {
 data "aws_iam_policy_document" "dashboard" {
   statement {
     sid       = "StartRunsAndShowStreamHealth"
-    actions   = ["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:DescribeStreamSummary", "kinesis:ListShards"]
+    actions   = ["kinesis:PutRecords", "kinesis:DescribeStreamSummary", "kinesis:ListShards"]
     resources = [aws_kinesis_stream.fetch_tasks.arn]
   }
 
@@ -39,26 +39,37 @@ data "aws_iam_policy_document" "dashboard" {
     }
   }
 
+  # Product pages (index Query + BatchGetItem), details, categories and counts; Scan for the warehouse refresh.
   statement {
-    sid = "BrowseProducts"
-    actions = [
-      "dynamodb:GetItem",
-      "dynamodb:BatchGetItem",
-      "dynamodb:Query",
-      "dynamodb:Scan",
-      "dynamodb:DescribeTable",
-    ]
+    sid       = "BrowseProducts"
+    actions   = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan"]
     resources = [aws_dynamodb_table.products.arn, "${aws_dynamodb_table.products.arn}/index/*"]
   }
 
+  # A product's history (Query); every observation for the warehouse refresh (Scan).
+  statement {
+    sid       = "ReadPriceHistory"
+    actions   = ["dynamodb:Query", "dynamodb:Scan"]
+    resources = [aws_dynamodb_table.price_history.arn]
+  }
+
+  # Rejections of a run (LSI run-recent) or of all runs (GSI recent).
+  statement {
+    sid       = "ReadRejections"
+    actions   = ["dynamodb:Query"]
+    resources = [aws_dynamodb_table.rejections.arn, "${aws_dynamodb_table.rejections.arn}/index/*"]
+  }
+
+  # Start, plan, cancel and list runs (index Query + BatchGetItem), warehouse refresh records, the source lock.
   statement {
     sid = "ManageRuns"
     actions = [
       "dynamodb:GetItem",
+      "dynamodb:BatchGetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
       "dynamodb:Query",
-      "dynamodb:DescribeTable",
     ]
     resources = [aws_dynamodb_table.runs.arn, "${aws_dynamodb_table.runs.arn}/index/*"]
   }

@@ -189,9 +189,10 @@ data "aws_iam_policy_document" "trigger_ingestion" {
     resources = ["${aws_cloudwatch_log_group.lambda["trigger_ingestion"].arn}:*"]
   }
 
+  # What the Kinesis client calls to publish: DescribeStreamSummary (the stream is ACTIVE) and PutRecords.
   statement {
     sid       = "PublishFetchTasks"
-    actions   = ["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:DescribeStreamSummary", "kinesis:ListShards"]
+    actions   = ["kinesis:PutRecords", "kinesis:DescribeStreamSummary"]
     resources = [aws_kinesis_stream.fetch_tasks.arn]
   }
 
@@ -201,21 +202,12 @@ data "aws_iam_policy_document" "trigger_ingestion" {
     resources = [aws_kms_key.data.arn]
   }
 
+  # Create the run and take the source's lock (PutItem; DeleteItem undoes a run that lost the lock, and releases
+  # the lock when planning fails), plan (GetItem, UpdateItem, idempotency marker PutItem).
   statement {
-    sid = "RecordRuns"
-    actions = [
-      "dynamodb:GetItem",
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-      "dynamodb:Query",
-    ]
-    resources = [aws_dynamodb_table.runs.arn, "${aws_dynamodb_table.runs.arn}/index/*"]
-  }
-
-  statement {
-    sid       = "DescribeStoreTables"
-    actions   = ["dynamodb:DescribeTable"]
-    resources = [aws_dynamodb_table.products.arn, aws_dynamodb_table.runs.arn]
+    sid       = "RecordRuns"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.runs.arn]
   }
 
   dynamic "statement" {
@@ -275,16 +267,19 @@ data "aws_iam_policy_document" "fetch_product_data" {
     }
   }
 
+  # Read the run, count the page once (idempotency marker PutItem + counters UpdateItem), finish the run and
+  # release the source's lock (DeleteItem).
   statement {
     sid       = "CountFetchedPages"
-    actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"]
-    resources = [aws_dynamodb_table.runs.arn, "${aws_dynamodb_table.runs.arn}/index/*"]
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.runs.arn]
   }
 
+  # A page the source cannot serve is quarantined.
   statement {
-    sid       = "DescribeStoreTables"
-    actions   = ["dynamodb:DescribeTable"]
-    resources = [aws_dynamodb_table.products.arn, aws_dynamodb_table.runs.arn]
+    sid       = "QuarantinePages"
+    actions   = ["dynamodb:BatchWriteItem"]
+    resources = [aws_dynamodb_table.rejections.arn]
   }
 
   statement {
@@ -326,30 +321,31 @@ data "aws_iam_policy_document" "transform_products" {
     resources = [aws_kms_key.data.arn]
   }
 
+  # Upsert: read the stored versions (BatchGetItem), conditional PutItem / UpdateItem per product.
   statement {
-    sid = "UpsertProducts"
-    actions = [
-      "dynamodb:GetItem",
-      "dynamodb:BatchGetItem",
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-      "dynamodb:BatchWriteItem",
-      "dynamodb:ConditionCheckItem",
-      "dynamodb:Query",
-    ]
-    resources = [aws_dynamodb_table.products.arn, "${aws_dynamodb_table.products.arn}/index/*"]
+    sid       = "UpsertProducts"
+    actions   = ["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.products.arn]
   }
 
+  # Price observations, written before the products (BatchWriteItem; PutItem after a lost race).
+  statement {
+    sid       = "RecordPriceObservations"
+    actions   = ["dynamodb:BatchWriteItem", "dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.price_history.arn]
+  }
+
+  statement {
+    sid       = "QuarantineRecords"
+    actions   = ["dynamodb:BatchWriteItem"]
+    resources = [aws_dynamodb_table.rejections.arn]
+  }
+
+  # Read the run, count the page once (marker PutItem + counters UpdateItem), finish the run, release the lock.
   statement {
     sid       = "CountTransformedProducts"
-    actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"]
-    resources = [aws_dynamodb_table.runs.arn, "${aws_dynamodb_table.runs.arn}/index/*"]
-  }
-
-  statement {
-    sid       = "DescribeStoreTables"
-    actions   = ["dynamodb:DescribeTable"]
-    resources = [aws_dynamodb_table.products.arn, aws_dynamodb_table.runs.arn]
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.runs.arn]
   }
 
   statement {

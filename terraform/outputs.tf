@@ -41,8 +41,10 @@ output "dynamodb_table_prefix" {
 output "dynamodb_table_names" {
   description = "Names of the DynamoDB tables."
   value = {
-    products = aws_dynamodb_table.products.name
-    runs     = aws_dynamodb_table.runs.name
+    products      = aws_dynamodb_table.products.name
+    price_history = aws_dynamodb_table.price_history.name
+    rejections    = aws_dynamodb_table.rejections.name
+    runs          = aws_dynamodb_table.runs.name
   }
 }
 
@@ -79,7 +81,7 @@ output "bigquery_loader_service_account_email" {
 }
 
 output "dashboard_environment" {
-  description = "Environment variables that point the dashboard (Pipeline.Web) at this stack. Add Pipeline__Warehouse__BigQuery__CredentialsPath and Pipeline__Security__ApiKeys__0 yourself (secrets)."
+  description = "Environment variables that point the dashboard (Pipeline.Web) at this stack, with its local stand-ins for the stream and S3 triggers off (the functions process the events). Add Pipeline__Warehouse__BigQuery__CredentialsPath and Pipeline__Security__ApiKeys__0 yourself (secrets)."
   value = {
     Pipeline__Stream__Provider               = "Kinesis"
     Pipeline__RawZone__Provider              = "S3"
@@ -93,5 +95,6 @@ output "dashboard_environment" {
     Pipeline__Warehouse__BigQuery__ProjectId = var.gcp_project_id
     Pipeline__Warehouse__BigQuery__DatasetId = google_bigquery_dataset.warehouse.dataset_id
     Pipeline__Warehouse__BigQuery__Location  = google_bigquery_dataset.warehouse.location
+    Pipeline__Local__EventSourceMappings     = "false"
   }
 }

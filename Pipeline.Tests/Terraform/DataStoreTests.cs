@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Pipeline.Core.Adapters.Aws.DynamoDb;
 
 namespace Pipeline.Tests.Terraform;
 
@@ -98,40 +101,82 @@ public sealed class DataStoreTests(TerraformFixture fixture)
         Assert.Equal("${aws_lambda_function.transform_products.function_name}", permission.StringAttribute("function_name"));
     }
 
-    [Fact]
-    public void Every_table_is_on_demand_with_point_in_time_recovery_and_encryption()
-    {
-        var tables = Terraform.Resources("aws_dynamodb_table");
-        Assert.Equal(["products", "runs"], tables.Select(t => t.Name).Order(StringComparer.Ordinal));
+    /// <summary>The tables the DynamoDB adapters create (for local servers), by name without the prefix.</summary>
+    private static readonly IReadOnlyList<CreateTableRequest> AdapterTables = [
+        .. DynamoDbTables.ProductStoreTables(new DynamoDbStoreOptions { TablePrefix = "" }),
+        .. DynamoDbTables.RunStoreTables(new DynamoDbStoreOptions { TablePrefix = "" }),
+    ];
 
-        foreach (var table in tables)
-        {
-            Assert.Equal("PAY_PER_REQUEST", table.StringAttribute("billing_mode"));
-            Assert.True(HclJson.Property(table.Nested("point_in_time_recovery").Single(), "enabled") is { ValueKind: JsonValueKind.True }, $"{table}: PITR must be enabled.");
-            Assert.True(HclJson.Property(table.Nested("server_side_encryption").Single(), "enabled") is { ValueKind: JsonValueKind.True }, $"{table}: SSE must be enabled.");
-            Assert.Equal($"${{local.table_prefix}}{table.Name}", table.StringAttribute("name"));
-        }
+    public static TheoryData<string> AdapterTableNames => [.. AdapterTables.Select(t => t.TableName)];
+
+    /// <summary>Terraform's resource name for a table: its name with '_' for '-' (price-history → price_history).</summary>
+    private static string ResourceName(string table) => table.Replace('-', '_');
+
+    [Fact]
+    public void Terraform_defines_exactly_the_tables_the_DynamoDB_adapters_use()
+    {
+        Assert.Equal(
+            AdapterTables.Select(t => ResourceName(t.TableName)).Order(StringComparer.Ordinal),
+            Terraform.Resources("aws_dynamodb_table").Select(t => t.Name).Order(StringComparer.Ordinal));
     }
 
     [Theory]
-    [InlineData("products", "gsi1:gsi1pk/gsi1sk", "gsi2:gsi2pk/gsi2sk")]
-    [InlineData("runs", "gsi1:gsi1pk/gsi1sk")]
-    public void Every_table_has_the_agreed_keys_and_indexes(string name, params string[] indexes)
+    [MemberData(nameof(AdapterTableNames))]
+    public void Every_table_is_named_with_the_prefix_on_demand_with_point_in_time_recovery_and_encryption(string name)
     {
-        var table = Terraform.Resource("aws_dynamodb_table", name);
-        Assert.Equal("pk", table.StringAttribute("hash_key"));
-        Assert.Equal("sk", table.StringAttribute("range_key"));
+        var table = Terraform.Resource("aws_dynamodb_table", ResourceName(name));
 
-        var actual = table.Nested("global_secondary_index")
-            .Select(i => $"{HclJson.Property(i, "name")?.GetString()}:{HclJson.Property(i, "hash_key")?.GetString()}/{HclJson.Property(i, "range_key")?.GetString()}")
-            .Order(StringComparer.Ordinal);
-        Assert.Equal(indexes.Order(StringComparer.Ordinal), actual);
+        Assert.Equal($"${{local.table_prefix}}{name}", table.StringAttribute("name"));
+        Assert.Equal("PAY_PER_REQUEST", table.StringAttribute("billing_mode"));
+        Assert.Equal(BillingMode.PAY_PER_REQUEST, AdapterTables.Single(t => t.TableName == name).BillingMode);
+        Assert.True(HclJson.Property(table.Nested("point_in_time_recovery").Single(), "enabled") is { ValueKind: JsonValueKind.True }, $"{table}: PITR must be enabled.");
+        Assert.True(HclJson.Property(table.Nested("server_side_encryption").Single(), "enabled") is { ValueKind: JsonValueKind.True }, $"{table}: SSE must be enabled.");
+    }
 
-        // Every key attribute is declared as a string, and nothing else is declared (Terraform rejects unused attributes).
-        var keyNames = new[] { "pk", "sk" }.Concat(indexes.SelectMany(i => i.Split(':')[1].Split('/'))).Order(StringComparer.Ordinal);
-        var attributes = table.Nested("attribute").Select(a => (Name: HclJson.Property(a, "name")!.Value.GetString()!, Type: HclJson.Property(a, "type")!.Value.GetString())).ToList();
-        Assert.Equal(keyNames, attributes.Select(a => a.Name).Order(StringComparer.Ordinal));
-        Assert.All(attributes, a => Assert.Equal("S", a.Type));
+    [Theory]
+    [MemberData(nameof(AdapterTableNames))]
+    public void Every_table_has_the_keys_attributes_and_indexes_that_DynamoDbTables_creates(string name)
+    {
+        var table = Terraform.Resource("aws_dynamodb_table", ResourceName(name));
+
+        Assert.Equal(Describe(AdapterTables.Single(t => t.TableName == name)), Describe(table));
+    }
+
+    /// <summary>The adapters' table definition as comparable lines (keys, attributes, indexes with their projection).</summary>
+    private static List<string> Describe(CreateTableRequest table)
+    {
+        string Key(List<KeySchemaElement> schema, KeyType type) => schema.SingleOrDefault(k => k.KeyType == type)?.AttributeName ?? "-";
+        string Projected(Projection p) => $"{p.ProjectionType.Value} [{string.Join(", ", (p.NonKeyAttributes ?? []).Order(StringComparer.Ordinal))}]";
+        return
+        [
+            $"key {Key(table.KeySchema, KeyType.HASH)}/{Key(table.KeySchema, KeyType.RANGE)}",
+            .. table.AttributeDefinitions.Select(a => $"attribute {a.AttributeName} {a.AttributeType.Value}").Order(StringComparer.Ordinal),
+            .. (table.GlobalSecondaryIndexes ?? [])
+                .Select(i => $"gsi {i.IndexName} {Key(i.KeySchema, KeyType.HASH)}/{Key(i.KeySchema, KeyType.RANGE)} {Projected(i.Projection)}")
+                .Order(StringComparer.Ordinal),
+            .. (table.LocalSecondaryIndexes ?? [])
+                .Select(i => $"lsi {i.IndexName} {Key(i.KeySchema, KeyType.RANGE)} {Projected(i.Projection)}")
+                .Order(StringComparer.Ordinal),
+        ];
+    }
+
+    /// <summary>The Terraform table as the same lines.</summary>
+    private static List<string> Describe(TerraformBlock table)
+    {
+        string Text(JsonElement block, string name) => HclJson.Property(block, name)?.GetString() ?? "-";
+        string Projected(JsonElement index) =>
+            $"{Text(index, "projection_type")} [{string.Join(", ", HclJson.Strings(HclJson.Property(index, "non_key_attributes")).Order(StringComparer.Ordinal))}]";
+        return
+        [
+            $"key {table.StringAttribute("hash_key") ?? "-"}/{table.StringAttribute("range_key") ?? "-"}",
+            .. table.Nested("attribute").Select(a => $"attribute {Text(a, "name")} {Text(a, "type")}").Order(StringComparer.Ordinal),
+            .. table.Nested("global_secondary_index")
+                .Select(i => $"gsi {Text(i, "name")} {Text(i, "hash_key")}/{Text(i, "range_key")} {Projected(i)}")
+                .Order(StringComparer.Ordinal),
+            .. table.Nested("local_secondary_index")
+                .Select(i => $"lsi {Text(i, "name")} {Text(i, "range_key")} {Projected(i)}")
+                .Order(StringComparer.Ordinal),
+        ];
     }
 
     [Fact]

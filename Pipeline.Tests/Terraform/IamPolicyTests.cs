@@ -90,4 +90,79 @@ public sealed class IamPolicyTests(TerraformFixture fixture)
         Assert.DoesNotContain("s3:PutObject", Actions("transform_products"));
         Assert.Contains("dynamodb:BatchWriteItem", Actions("transform_products"));
     }
+
+    /// <summary>
+    /// What each role may do on the stream, the raw bucket and the tables: exactly the calls its code makes (the
+    /// adapters' client calls along the function's code path), on exactly the resources it touches.
+    /// </summary>
+    /// <remarks>
+    /// Run store: create run + lock (PutItem; DeleteItem undoes a run that lost the lock and releases the lock when a run
+    /// ends), read (GetItem), counters / status / idempotency markers (UpdateItem, PutItem), recent runs (index Query,
+    /// then BatchGetItem). Product store upsert: BatchGetItem, conditional PutItem/UpdateItem on products, observations
+    /// BatchWriteItem (PutItem after a lost race) on price-history; rejections: BatchWriteItem, Query (LSI/GSI).
+    /// S3: PutObject, GetObject (HeadObject needs GetObject too), ListBucket (listing; 404 instead of 403 for a missing
+    /// key). Kinesis: the trigger's client calls DescribeStreamSummary and PutRecords; the event source mapping polls
+    /// with DescribeStream(Summary), ListShards, GetShardIterator and GetRecords.
+    /// </remarks>
+    [Theory]
+    [InlineData("trigger_ingestion",
+        "aws_dynamodb_table.runs: DeleteItem GetItem PutItem UpdateItem",
+        "aws_kinesis_stream.fetch_tasks: DescribeStreamSummary PutRecords")]
+    [InlineData("fetch_product_data",
+        "aws_dynamodb_table.rejections: BatchWriteItem",
+        "aws_dynamodb_table.runs: DeleteItem GetItem PutItem UpdateItem",
+        "aws_kinesis_stream.fetch_tasks: DescribeStream DescribeStreamSummary GetRecords GetShardIterator ListShards",
+        "aws_s3_bucket.raw: ListBucket",
+        "aws_s3_bucket.raw/raw/*: GetObject PutObject")]
+    [InlineData("transform_products",
+        "aws_dynamodb_table.price_history: BatchWriteItem PutItem",
+        "aws_dynamodb_table.products: BatchGetItem PutItem UpdateItem",
+        "aws_dynamodb_table.rejections: BatchWriteItem",
+        "aws_dynamodb_table.runs: DeleteItem GetItem PutItem UpdateItem",
+        "aws_s3_bucket.raw: ListBucket",
+        "aws_s3_bucket.raw/raw/*: GetObject")]
+    [InlineData("dashboard",
+        "aws_dynamodb_table.price_history: Query Scan",
+        "aws_dynamodb_table.products: BatchGetItem GetItem Query Scan",
+        "aws_dynamodb_table.products/index/*: BatchGetItem GetItem Query Scan",
+        "aws_dynamodb_table.rejections: Query",
+        "aws_dynamodb_table.rejections/index/*: Query",
+        "aws_dynamodb_table.runs: BatchGetItem DeleteItem GetItem PutItem Query UpdateItem",
+        "aws_dynamodb_table.runs/index/*: BatchGetItem DeleteItem GetItem PutItem Query UpdateItem",
+        "aws_kinesis_stream.fetch_tasks: DescribeStreamSummary ListShards PutRecords",
+        "aws_s3_bucket.raw: ListBucket",
+        "aws_s3_bucket.raw/raw/*: GetObject")]
+    public void Each_policy_allows_on_the_stream_bucket_and_tables_exactly_what_its_code_calls(string policy, params string[] expected)
+    {
+        var document = Terraform.DataSources("aws_iam_policy_document").Single(d => d.Name == policy);
+
+        var granted = IamPolicyAudit.Statements(document)
+            .SelectMany(s => HclJson.Strings(HclJson.Property(s.Statement, "actions"))
+                .Where(a => a.Split(':')[0] is "dynamodb" or "s3" or "kinesis")
+                .SelectMany(a => HclJson.Strings(HclJson.Property(s.Statement, "resources")).Select(r => (Resource: Short(r), Action: a.Split(':')[1]))))
+            .GroupBy(g => g.Resource)
+            .Select(g => $"{g.Key}: {string.Join(' ', g.Select(x => x.Action).Distinct().Order(StringComparer.Ordinal))}")
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(expected.Order(StringComparer.Ordinal), granted);
+    }
+
+    [Fact]
+    public void Every_table_is_used_by_a_function_and_every_DynamoDB_resource_is_a_table_or_its_indexes()
+    {
+        var tables = Terraform.Resources("aws_dynamodb_table").Select(t => $"aws_dynamodb_table.{t.Name}").ToHashSet(StringComparer.Ordinal);
+        var named = Terraform.DataSources("aws_iam_policy_document")
+            .SelectMany(d => IamPolicyAudit.Statements(d))
+            .Where(s => HclJson.Strings(HclJson.Property(s.Statement, "actions")).Any(a => a.StartsWith("dynamodb:", StringComparison.Ordinal)))
+            .SelectMany(s => HclJson.Strings(HclJson.Property(s.Statement, "resources")))
+            .Select(Short)
+            .ToList();
+
+        Assert.All(named, r => Assert.Contains(r.EndsWith("/index/*", StringComparison.Ordinal) ? r[..^"/index/*".Length] : r, tables));
+        Assert.Equal(tables.Order(StringComparer.Ordinal), named.Where(tables.Contains).Distinct().Order(StringComparer.Ordinal));
+    }
+
+    /// <summary><c>${aws_x.name.arn}/path</c> → <c>aws_x.name/path</c>.</summary>
+    private static string Short(string resource) =>
+        System.Text.RegularExpressions.Regex.Replace(resource, @"^\$\{(aws_[a-z0-9_]+\.[a-z0-9_]+)\.arn\}", "$1");
 }

@@ -98,12 +98,32 @@ public sealed class TransformWorker(
                 {
                     logger.LogError(ex, "Transform of {Key} failed after {Attempts} attempts", key, attempt);
                     if (RawKeys.TryParse(key, out _, out _, out var runId, out _))
-                        await runs.EndAsync(runId, RunStatus.Failed, $"transform of {key} failed after {attempt} attempts: {ex.Message}",
-                            clock.GetUtcNow(), CancellationToken.None);
+                        await EndRunFailedAsync(runId, $"transform of {key} failed after {attempt} attempts: {ex.Message}", stoppingToken);
                     return;
                 }
                 logger.LogWarning("Transform of {Key} failed (attempt {Attempt}): {Error}", key, attempt, ex.Message);
                 await Task.Delay(Backoff.For(attempt, options.Value.RetryBaseDelay), clock, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The run store may be what failed (e.g. DynamoDB unreachable): keep trying to record the failure until it answers,
+    /// rather than let the exception end this worker and leave the run running forever.
+    /// </summary>
+    private async Task EndRunFailedAsync(string runId, string error, CancellationToken stoppingToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await runs.EndAsync(runId, RunStatus.Failed, error, clock.GetUtcNow(), stoppingToken);
+                return;
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning("Could not mark run {RunId} failed (attempt {Attempt}); retrying: {Error}", runId, attempt, ex.Message);
+                await Task.Delay(Backoff.For(Math.Min(attempt, 4), options.Value.RetryBaseDelay), clock, stoppingToken);
             }
         }
     }

@@ -15,10 +15,11 @@ namespace Pipeline.Core.Adapters.Aws.DynamoDb;
 /// </summary>
 /// <remarks>
 /// Upserts are optimistic: the current content hash of each product is read (one BatchGetItem), the price observations
-/// that follow from it are written (BatchWriteItem, keyed by product and run, so a repeat overwrites instead of adding),
-/// then each product is written with a condition on the hash that was read. A writer that lost a race
-/// (ConditionalCheckFailed) re-reads that product and decides again. Observations are written before the product so
-/// that a crash in between is repaired by the re-delivery, which recomputes the same observation.
+/// that follow from it are written (BatchWriteItem, keyed by product and by the product version they replace, so a
+/// repeat overwrites instead of adding), then each product is written with a condition on the hash that was read. A
+/// writer that lost a race (ConditionalCheckFailed) re-reads that product and decides again. Observations are written
+/// before the product so that a crash in between is repaired by the next upsert of that product, which recomputes the
+/// same observation key, whether it is a re-delivery in the same run or a retry in a new run.
 /// </remarks>
 public sealed class DynamoDbProductStore : IProductStore
 {
@@ -51,9 +52,13 @@ public sealed class DynamoDbProductStore : IProductStore
 
     private enum Change { Inserted, Unchanged, Changed, PriceChanged }
 
-    private sealed record Stored(string ContentHash, decimal Price, DateTimeOffset FirstSeen, DateTimeOffset LastSeen);
+    private sealed record Stored(string ContentHash, decimal Price, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, DateTimeOffset LastChanged);
 
-    private sealed record Decision(Product Product, Stored? Existing, Change Change, PriceObservation? Observation);
+    private sealed record Decision(Product Product, Stored? Existing, Change Change, PriceObservation? Observation)
+    {
+        /// <summary>Sort key of the observation: the version it replaces (see <see cref="PriceHistoryItems.Sk"/>).</summary>
+        public string ObservationKey => PriceHistoryItems.KeyAfter(Existing?.LastChanged);
+    }
 
     public async Task<UpsertOutcome> UpsertAsync(IReadOnlyList<Product> products, string runId, DateTimeOffset observedAt, CancellationToken ct)
     {
@@ -68,7 +73,7 @@ public sealed class DynamoDbProductStore : IProductStore
 
         var observations = decisions
             .Where(d => d.Observation is not null)
-            .Select(d => new WriteRequest(new PutRequest(PriceHistoryItems.ToItem(d.Observation!))))
+            .Select(d => new WriteRequest(new PutRequest(PriceHistoryItems.ToItem(d.Observation!, d.ObservationKey))))
             .ToList();
         await _batches.WriteAsync(_options.PriceHistoryTable, observations, ct).ConfigureAwait(false);
 
@@ -133,7 +138,7 @@ public sealed class DynamoDbProductStore : IProductStore
                 await _db.PutItemAsync(new PutItemRequest
                 {
                     TableName = _options.PriceHistoryTable,
-                    Item = PriceHistoryItems.ToItem(observation),
+                    Item = PriceHistoryItems.ToItem(observation, decision.ObservationKey),
                 }, ct).ConfigureAwait(false);
             }
             try
@@ -201,12 +206,17 @@ public sealed class DynamoDbProductStore : IProductStore
             _options.ProductsTable,
             ids.Select(P.Key).ToList(),
             consistentRead: true,
-            projection: "#pk, #hash, #price, #first, #last",
-            names: new() { ["#pk"] = P.Pk, ["#hash"] = P.ContentHash, ["#price"] = P.Price, ["#first"] = P.FirstSeen, ["#last"] = P.LastSeen },
+            projection: "#pk, #hash, #price, #first, #last, #changed",
+            names: new()
+            {
+                ["#pk"] = P.Pk, ["#hash"] = P.ContentHash, ["#price"] = P.Price, ["#first"] = P.FirstSeen, ["#last"] = P.LastSeen,
+                ["#changed"] = P.LastChanged,
+            },
             ct).ConfigureAwait(false);
         return items.ToDictionary(
             i => i.GetRequiredString(P.Pk),
-            i => new Stored(i.GetRequiredString(P.ContentHash), i.GetDecimal(P.Price) ?? 0m, i.GetRequiredTime(P.FirstSeen), i.GetRequiredTime(P.LastSeen)),
+            i => new Stored(i.GetRequiredString(P.ContentHash), i.GetDecimal(P.Price) ?? 0m, i.GetRequiredTime(P.FirstSeen),
+                i.GetRequiredTime(P.LastSeen), i.GetRequiredTime(P.LastChanged)),
             StringComparer.Ordinal);
     }
 
@@ -238,7 +248,7 @@ public sealed class DynamoDbProductStore : IProductStore
         };
         await foreach (var item in QueryAllAsync(request, ct).ConfigureAwait(false))
             observations.Add(PriceHistoryItems.FromItem(item));
-        // Keyed by run; a product's history is small, so it is ordered here, oldest first.
+        // Keyed by the version each observation replaced; a product's history is small, so it is ordered here, oldest first.
         return observations
             .OrderBy(o => o.ObservedAt)
             .ThenBy(o => o.RunId, StringComparer.Ordinal)
