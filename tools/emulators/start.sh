@@ -52,7 +52,7 @@ launch() { # name port command...
   started+=("$name:$port")
 }
 
-rm -rf "$state_dir/s3-data"
+answering "$s3_port" || rm -rf "$state_dir/s3-data"   # only a fresh s3rver starts from an empty folder
 launch kinesis "$kinesis_port" node "$here/kinesis.js" "$kinesis_port"
 launch dynamodb "$dynamodb_port" node "$here/node_modules/dynalite/cli.js" \
   --host 127.0.0.1 --port "$dynamodb_port" --createTableMs 0 --deleteTableMs 0 --updateTableMs 0
