@@ -3,7 +3,7 @@
 # Authorisation: AWS_IAM. Callers sign requests with SigV4 (aws-cli, the AWS SDKs, `curl --aws-sigv4`) using
 # credentials allowed by the policy in aws_iam_policy.invoke_ingestions (attach it to the operator or automation
 # role). It needs no extra moving parts, unlike a Lambda REQUEST authorizer (a fourth function) or a JWT authorizer
-# (an identity provider to run). The optional API-key secret (var.api_key_secret_arn) is a second check inside the function.
+# (an identity provider to run).
 
 resource "aws_apigatewayv2_api" "ingestion" {
   name          = "${var.name_prefix}ingestion"

@@ -21,11 +21,8 @@ locals {
     Pipeline__Warehouse__BigQuery__Location  = google_bigquery_dataset.warehouse.location
   }
 
-  # The API key itself never passes through Terraform: the function reads the secret named here at start.
-  trigger_environment = merge(
-    local.lambda_environment,
-    var.api_key_secret_arn == "" ? {} : { Pipeline__Security__ApiKeysSecretArn = var.api_key_secret_arn },
-  )
+  # The trigger is protected by the HTTP API's IAM authorisation; no API key passes through Terraform.
+  trigger_environment = local.lambda_environment
 }
 
 resource "aws_cloudwatch_log_group" "lambda" {
@@ -208,16 +205,6 @@ data "aws_iam_policy_document" "trigger_ingestion" {
     sid       = "RecordRuns"
     actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
     resources = [aws_dynamodb_table.runs.arn]
-  }
-
-  dynamic "statement" {
-    for_each = var.api_key_secret_arn == "" ? [] : [var.api_key_secret_arn]
-
-    content {
-      sid       = "ReadApiKeys"
-      actions   = ["secretsmanager:GetSecretValue"]
-      resources = [statement.value]
-    }
   }
 }
 

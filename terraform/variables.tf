@@ -200,17 +200,6 @@ variable "dummyjson_base_url" {
   }
 }
 
-variable "api_key_secret_arn" {
-  description = "Optional ARN of an existing Secrets Manager secret that holds the API key(s) of the ingestion API. Only the ARN goes here, never the key: trigger_ingestion gets it as Pipeline__Security__ApiKeysSecretArn and read access to that one secret. Empty: no API key, IAM authorisation only."
-  type        = string
-  default     = ""
-
-  validation {
-    condition     = var.api_key_secret_arn == "" || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.api_key_secret_arn))
-    error_message = "api_key_secret_arn must be empty or a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)."
-  }
-}
-
 # ---------------------------------------------------------------------------------------------------------------------
 # Kinesis → fetch_product_data event source mapping, S3 → transform_products asynchronous invocation
 # ---------------------------------------------------------------------------------------------------------------------

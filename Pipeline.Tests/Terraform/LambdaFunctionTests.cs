@@ -96,10 +96,8 @@ public sealed partial class LambdaFunctionTests(TerraformFixture fixture)
         Assert.Equal("BigQuery", environment.GetProperty("Pipeline__Warehouse__Provider").GetString());
         Assert.DoesNotContain(keys, k => k.StartsWith("Pipeline__Security__ApiKeys__", StringComparison.Ordinal));
 
-        // The trigger's environment adds only the secret's ARN, never the key.
-        var trigger = Terraform.Locals["trigger_environment"].GetString()!;
-        Assert.Contains("local.lambda_environment", trigger);
-        Assert.Contains("Pipeline__Security__ApiKeysSecretArn = var.api_key_secret_arn", trigger);
+        // The trigger gets the shared environment and no key: the route is guarded by IAM authorisation.
+        Assert.Equal("${local.lambda_environment}", Terraform.Locals["trigger_environment"].GetString());
 
         foreach (var function in Terraform.Resources("aws_lambda_function"))
         {
