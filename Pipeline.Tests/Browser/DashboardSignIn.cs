@@ -17,6 +17,7 @@ public static class DashboardSignIn
         await page.Locator("#password").FillAsync(PipelineAppFactory.AdminPassword);
         await page.Locator("#sign-in").ClickAsync();
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == returnUrl.Split('?')[0]);
-        await Assertions.Expect(page.Locator("#signed-in-user")).ToHaveTextAsync(PipelineAppFactory.AdminUserName);
+        // The circuit renders the signed-in layout; generous, as a loaded machine may take a while.
+        await Assertions.Expect(page.Locator("#signed-in-user")).ToHaveTextAsync(PipelineAppFactory.AdminUserName, new() { Timeout = 60_000 });
     }
 }

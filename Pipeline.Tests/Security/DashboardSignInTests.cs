@@ -209,7 +209,7 @@ public sealed class DashboardSignInTests : IClassFixture<DashboardSignInTests.Ap
         Assert.Contains("default-src 'self'", csp);
         Assert.Contains("frame-ancestors 'none'", csp);
         Assert.Contains("object-src 'none'", csp);
-        Assert.Matches("script-src 'self' 'nonce-[A-Za-z0-9+/=]{24}';", csp);
+        Assert.Matches("script-src 'self' 'nonce-[A-Za-z0-9_-]{22}';", csp);
         Assert.DoesNotContain("unsafe-eval", csp);
         Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());

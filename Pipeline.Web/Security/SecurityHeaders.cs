@@ -17,7 +17,8 @@ public sealed class SecurityHeadersMiddleware(RequestDelegate next, IOptions<Oid
 
     public Task InvokeAsync(HttpContext context)
     {
-        var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        // base64url: no '+', '/' or '=' that HTML attribute encoding would turn into entities.
+        var nonce = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
         context.Items[NonceKey] = nonce;
         // Set when the response starts, so an exception handler that clears the headers cannot drop them.
         context.Response.OnStarting(() =>

@@ -162,6 +162,15 @@ public static class SecurityRegistration
                         identity.AddClaim(new Claim(AccountEndpoints.SignInMethodClaim, "oidc"));
                     return Task.CompletedTask;
                 },
+                OnRemoteFailure = context =>
+                {
+                    // Back to the sign-in page with a plain message; the cause goes to the log (never the tokens).
+                    context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SecurityRegistration))
+                        .LogWarning("Single sign-on failed: {Error}", context.Failure?.Message);
+                    context.Response.Redirect($"{AccountEndpoints.SignInPage}?error=sso");
+                    context.HandleResponse();
+                    return Task.CompletedTask;
+                },
             };
         });
 }
