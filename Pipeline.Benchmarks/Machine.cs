@@ -76,9 +76,12 @@ public static class Report
 
     public static void Print(Table table) => Print(table.ToString());
 
+    /// <summary>Collect without printing (a child process hands its tables to the bench command instead).</summary>
+    public static bool Quiet { get; set; }
+
     public static void Print(string text)
     {
-        Console.WriteLine(text);
+        if (!Quiet) Console.WriteLine(text);
         lock (Sections) Sections.Add(text);
     }
 

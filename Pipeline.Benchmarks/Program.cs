@@ -27,6 +27,9 @@ switch (command)
         break;
     case "verify-hash":
         return ContentHashCheck.Run(BenchArgs.Int(options, "products", 200_000), BenchArgs.Int(options, "decimals", 1_000_000)) == 0 ? 0 : 1;
+    case "profile-warehouse":
+        await WarehouseLoadProfile.RunAsync(BenchArgs.Int(options, "products", 100_000), BenchArgs.Int(options, "loads", 2));
+        break;
     case "micro":
         MicroBenchmarks.Run(args.Skip(1).ToArray());
         break;
@@ -41,6 +44,7 @@ switch (command)
                 --transform-products N   Synthetic products for benchmark 1 (default 50000)
                 --fixture-copies N   copies of the DummyJSON fixture for benchmark 1 (default 100)
                 --observations N     price observations in the generated warehouse (default 1000000)
+                --runs N             runs per size (default 2: into empty backends, then the next epoch)
                 --store-rounds N     rounds of the Products page queries after each end-to-end run (default 40)
                 --kinesis-url URL    kinesalite to publish to (default http://127.0.0.1:4567; skipped when none answers)
                 --kinesis-records N  records per round (default 10000)
@@ -71,8 +75,8 @@ internal static class Bench
             var storeTables = new List<string>();
             foreach (var size in o.GetValueOrDefault("sizes", "100000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)))
             {
-                var (result, storeTable) = await RunChildAsync(size, BenchArgs.Int(o, "page-size", 100), BenchArgs.Int(o, "store-rounds", 40));
-                results.Add(result);
+                var (result, storeTable) = await RunChildAsync(size, BenchArgs.Int(o, "page-size", 100), BenchArgs.Int(o, "store-rounds", 40), BenchArgs.Int(o, "runs", 2));
+                results.AddRange(result);
                 storeTables.Add(storeTable);
             }
             Report.Print(EndToEndBench.Tables(results, out var stages, out var memory));
@@ -85,14 +89,14 @@ internal static class Bench
     }
 
     /// <summary>One end-to-end size in a fresh process, so that its peak memory is its own.</summary>
-    private static async Task<(EndToEndResult Result, string StoreTable)> RunChildAsync(int size, int pageSize, int storeRounds)
+    private static async Task<(List<EndToEndResult> Results, string StoreTable)> RunChildAsync(int size, int pageSize, int storeRounds, int runs)
     {
         var output = Path.Combine(Path.GetTempPath(), $"pipeline-bench-{Guid.NewGuid():N}.json");
         var start = new ProcessStartInfo { UseShellExecute = false };
         var self = Environment.ProcessPath!;
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") { start.FileName = self; start.ArgumentList.Add(typeof(Bench).Assembly.Location); }
         else start.FileName = self;
-        foreach (var arg in new[] { "e2e-child", "--size", $"{size}", "--page-size", $"{pageSize}", "--store-rounds", $"{storeRounds}", "--json", output })
+        foreach (var arg in new[] { "e2e-child", "--size", $"{size}", "--page-size", $"{pageSize}", "--store-rounds", $"{storeRounds}", "--runs", $"{runs}", "--json", output })
             start.ArgumentList.Add(arg);
         Report.Note($"e2e: {size:N0} products (page size {pageSize}) in a child process …");
         using var child = Process.Start(start)!;
@@ -100,15 +104,18 @@ internal static class Bench
         if (child.ExitCode != 0) throw new InvalidOperationException($"the end-to-end run of {size} products failed (exit {child.ExitCode})");
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(output));
         File.Delete(output);
-        return (EndToEndBench.FromJson(json.RootElement.GetProperty("result").GetRawText()), json.RootElement.GetProperty("store").GetString()!);
+        var results = json.RootElement.GetProperty("results").EnumerateArray().Select(r => EndToEndBench.FromJson(r.GetRawText())).ToList();
+        return (results, json.RootElement.GetProperty("store").GetString()!);
     }
 
     public static async Task ChildAsync(IReadOnlyDictionary<string, string> o)
     {
         var size = BenchArgs.Int(o, "size", 100_000);
-        var (result, app, dataDirectory) = await EndToEndBench.RunAsync(size, BenchArgs.Int(o, "page-size", 100));
-        Report.Note($"e2e: {size:N0} products: {result.Status} in {result.TotalSeconds:0.0} s ({size / result.TotalSeconds:N0} products/s), " +
-                    $"peak working set {Report.Mb(result.PeakWorkingSet):N0} MiB");
+        var (results, app, dataDirectory) = await EndToEndBench.RunAsync(size, BenchArgs.Int(o, "page-size", 100), BenchArgs.Int(o, "runs", 2));
+        foreach (var result in results)
+            Report.Note($"e2e: {size:N0} products, run {result.Run}: {result.Status} in {result.TotalSeconds:0.0} s ({size / result.TotalSeconds:N0} products/s), " +
+                        $"peak working set {Report.Mb(result.PeakWorkingSet):N0} MiB");
+        Report.Quiet = true;
         var store = app.Services.GetRequiredService<IProductStore>();
         var count = await store.CountAsync(null, CancellationToken.None);
         await QueryBench.StoreAsync(store, count, BenchArgs.Int(o, "store-rounds", 40));
@@ -116,7 +123,7 @@ internal static class Bench
         await app.StopAsync();
         await app.DisposeAsync();
         try { Directory.Delete(dataDirectory, recursive: true); } catch (IOException) { }
-        await File.WriteAllTextAsync(o["json"], JsonSerializer.Serialize(new { result, store = storeTable }));
+        await File.WriteAllTextAsync(o["json"], JsonSerializer.Serialize(new { results, store = storeTable }));
     }
 }
 
