@@ -276,7 +276,7 @@ public static class CatalogPageParser
     private static bool TryBuild(Draft d, CatalogFormat format, ParseContext ctx, out Product product, out string? error)
     {
         product = null!;
-        error = Validate(d);
+        error = Validate(d, out var category);
         if (error is not null) return false;
 
         var title = d.Title!.Trim();
@@ -284,10 +284,14 @@ public static class CatalogPageParser
         var availability = format == CatalogFormat.FakeStore
             ? "unknown"
             : string.IsNullOrWhiteSpace(d.Availability) ? (d.Stock is 0 ? "out-of-stock" : "unknown") : Slug.From(d.Availability);
-        var category = Slug.From(d.Category!);
         var tags = (IReadOnlyList<string>?)d.Tags ?? [];
         var description = d.Description?.Trim();
-        var draftProduct = new Product
+        var sku = string.IsNullOrWhiteSpace(d.Sku) ? null : d.Sku;
+        var thumbnail = string.IsNullOrWhiteSpace(d.Thumbnail) ? null : d.Thumbnail;
+        // The hash is computed from the same fields before the product is built, so the product is built once.
+        var hash = ContentHash.Of(ctx.Source, d.SourceId!, title, description, category, brand, d.Price!.Value, d.Discount, d.Rating,
+            d.Stock, availability, tags, sku, thumbnail);
+        product = new Product
         {
             Source = ctx.Source,
             SourceId = d.SourceId!,
@@ -301,26 +305,26 @@ public static class CatalogPageParser
             Stock = d.Stock,
             Availability = availability,
             Tags = tags,
-            Sku = string.IsNullOrWhiteSpace(d.Sku) ? null : d.Sku,
-            Thumbnail = string.IsNullOrWhiteSpace(d.Thumbnail) ? null : d.Thumbnail,
-            ContentHash = "",
+            Sku = sku,
+            Thumbnail = thumbnail,
+            ContentHash = hash,
             FirstSeen = ctx.SeenAt,
             LastSeen = ctx.SeenAt,
             LastChanged = ctx.SeenAt,
             LastRunId = ctx.RunId,
         };
-        product = draftProduct with { ContentHash = ContentHash.Of(draftProduct) };
         return true;
     }
 
-    private static string? Validate(Draft d)
+    private static string? Validate(Draft d, out string category)
     {
+        category = "";
         if (d.SourceId is null) return "missing required field 'id'";
         if (d.Title is null) return "missing required field 'title'";
         if (string.IsNullOrWhiteSpace(d.Title)) return "'title' is empty";
         if (d.Title.Length > MaxTitleLength) return $"'title' is longer than {MaxTitleLength} characters";
         if (d.Category is null) return "missing required field 'category'";
-        if (string.IsNullOrWhiteSpace(d.Category) || Slug.From(d.Category).Length == 0) return "'category' is empty";
+        if (string.IsNullOrWhiteSpace(d.Category) || (category = Slug.From(d.Category)).Length == 0) return "'category' is empty";
         if (d.Price is null) return "missing required field 'price'";
         if (d.Price < 0) return "'price' is negative";
         if (d.Price > MaxPrice) return $"'price' is above {MaxPrice.ToString(CultureInfo.InvariantCulture)}";
@@ -369,24 +373,50 @@ public static class Slug
 /// <summary>Hash of a product's normalised content (not its timestamps): equal hash, nothing changed.</summary>
 public static class ContentHash
 {
-    public static string Of(Product p)
+    /// <summary>Longest text of a <see cref="decimal"/> (sign, 29 digits, point) and of an <see cref="int"/>.</summary>
+    private const int MaxDecimalChars = 31, MaxIntChars = 11;
+
+    public static string Of(Product p) =>
+        Of(p.Source, p.SourceId, p.Title, p.Description, p.Category, p.Brand, p.Price, p.DiscountPercentage, p.Rating, p.Stock,
+            p.Availability, p.Tags, p.Sku, p.Thumbnail);
+
+    /// <summary>
+    /// SHA-256 (first 16 bytes, lower-case hex) of the UTF-8 of the fields joined by U+001F, tags joined by U+001E, decimals
+    /// in <see cref="Canonical"/> form. Each piece is encoded straight into one pooled buffer (separators keep pieces apart,
+    /// so the bytes are those of the joined text).
+    /// </summary>
+    internal static string Of(string source, string sourceId, string title, string? description, string category, string? brand,
+        decimal price, decimal? discount, decimal? rating, int? stock, string? availability, IReadOnlyList<string> tags,
+        string? sku, string? thumbnail)
     {
-        var builder = new StringBuilder(256);
-        builder.Append(p.Source).Append('\u001f').Append(p.SourceId).Append('\u001f')
-            .Append(p.Title).Append('\u001f').Append(p.Description).Append('\u001f')
-            .Append(p.Category).Append('\u001f').Append(p.Brand).Append('\u001f')
-            .Append(Canonical(p.Price)).Append('\u001f').Append(Canonical(p.DiscountPercentage)).Append('\u001f')
-            .Append(Canonical(p.Rating)).Append('\u001f').Append(p.Stock).Append('\u001f')
-            .Append(p.Availability).Append('\u001f').Append(string.Join('\u001e', p.Tags)).Append('\u001f')
-            .Append(p.Sku).Append('\u001f').Append(p.Thumbnail);
-        var chars = builder.ToString();
-        var maxBytes = Encoding.UTF8.GetMaxByteCount(chars.Length);
-        var rented = ArrayPool<byte>.Shared.Rent(maxBytes);
+        var chars = source.Length + sourceId.Length + title.Length + (description?.Length ?? 0) + category.Length + (brand?.Length ?? 0)
+                    + 3 * MaxDecimalChars + MaxIntChars + (availability?.Length ?? 0) + (sku?.Length ?? 0) + (thumbnail?.Length ?? 0) + 13;
+        foreach (var tag in tags) chars += tag.Length + 1;
+        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(chars));
         try
         {
-            var count = Encoding.UTF8.GetBytes(chars, rented);
+            var text = new Utf8Text(rented);
+            text.Append(source); text.Separator();
+            text.Append(sourceId); text.Separator();
+            text.Append(title); text.Separator();
+            text.Append(description); text.Separator();
+            text.Append(category); text.Separator();
+            text.Append(brand); text.Separator();
+            text.Append(price); text.Separator();
+            text.Append(discount); text.Separator();
+            text.Append(rating); text.Separator();
+            text.Append(stock); text.Separator();
+            text.Append(availability); text.Separator();
+            for (var i = 0; i < tags.Count; i++)
+            {
+                if (i > 0) text.TagSeparator();
+                text.Append(tags[i]);
+            }
+            text.Separator();
+            text.Append(sku); text.Separator();
+            text.Append(thumbnail);
             Span<byte> hash = stackalloc byte[32];
-            SHA256.HashData(rented.AsSpan(0, count), hash);
+            SHA256.HashData(text.Written, hash);
             return Convert.ToHexStringLower(hash[..16]);
         }
         finally
@@ -398,4 +428,47 @@ public static class ContentHash
     /// <summary>Decimal without trailing zeros, so 695 and 695.00 hash alike.</summary>
     public static string Canonical(decimal? value) =>
         value is null ? "" : (value.Value / 1.000000000000000000000000000000000m).ToString(CultureInfo.InvariantCulture);
+
+    private ref struct Utf8Text(Span<byte> buffer)
+    {
+        private readonly Span<byte> _buffer = buffer;
+        private int _length;
+
+        public readonly ReadOnlySpan<byte> Written => _buffer[.._length];
+
+        public void Separator() => _buffer[_length++] = 0x1F;
+
+        public void TagSeparator() => _buffer[_length++] = 0x1E;
+
+        public void Append(string? value)
+        {
+            if (value is not null) _length += Encoding.UTF8.GetBytes(value, _buffer[_length..]);
+        }
+
+        public void Append(int? value)
+        {
+            if (value is null) return;
+            value.Value.TryFormat(_buffer[_length..], out var written, default, CultureInfo.InvariantCulture);
+            _length += written;
+        }
+
+        /// <summary><see cref="Canonical"/>'s text: the invariant text with the fraction's trailing zeros (and a bare point) removed.</summary>
+        public void Append(decimal? value)
+        {
+            if (value is null) return;
+            if (value.Value == 0m)
+            {
+                Append(Canonical(value)); // zero (and its signed and scaled forms): exactly as Canonical writes it
+                return;
+            }
+            var target = _buffer[_length..];
+            value.Value.TryFormat(target, out var written, default, CultureInfo.InvariantCulture);
+            if (target[..written].IndexOf((byte)'.') >= 0)
+            {
+                while (target[written - 1] == (byte)'0') written--;
+                if (target[written - 1] == (byte)'.') written--;
+            }
+            _length += written;
+        }
+    }
 }

@@ -177,10 +177,52 @@ public sealed class DuckDbWarehouse : IWarehouse
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetDecimal(3), r.GetDecimal(4), r.GetDecimal(5),
         new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(6), DateTimeKind.Utc)));
 
-    public async Task<IReadOnlyList<PriceChange>> PriceChangesAsync(string? source, int limit, CancellationToken ct) =>
-        await QueryAsync(ChangesSql(source, "", "observed_at DESC, product_id"),
-            c => { if (source is not null) Add(c, "source", source); Add(c, "limit", Math.Clamp(limit, 1, 1000)); },
-            MapChange, ct).ConfigureAwait(false);
+    /// <summary>
+    /// The newest changes. Computing lag() over every observation costs seconds at millions of rows, so the newest
+    /// observations are tried first: take the time t of the <see cref="RecentWindow"/>-th newest observation, run the
+    /// same lag() over the full history of only the products observed at or after t, and keep changes at or after t.
+    /// Every change before t is older than all of those, so when they are at least <paramref name="limit"/> they are the
+    /// answer the full query gives; otherwise the full query runs.
+    /// </summary>
+    public async Task<IReadOnlyList<PriceChange>> PriceChangesAsync(string? source, int limit, CancellationToken ct)
+    {
+        limit = Math.Clamp(limit, 1, 1000);
+        void Bind(DbCommand c)
+        {
+            if (source is not null) Add(c, "source", source);
+            Add(c, "limit", limit);
+        }
+        var recent = await QueryAsync(RecentChangesSql(source), c => { Bind(c); Add(c, "window", RecentWindow(limit)); }, MapChange, ct)
+            .ConfigureAwait(false);
+        if (recent.Count >= limit) return recent;
+        return await QueryAsync(ChangesSql(source, "", "observed_at DESC, product_id"), Bind, MapChange, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>How many of the newest observations the first attempt of <see cref="PriceChangesAsync"/> looks at.</summary>
+    internal static int RecentWindow(int limit) => Math.Max(10_000, limit * 100);
+
+    private static string RecentChangesSql(string? source) => $"""
+        WITH cutoff AS (
+            SELECT min(observed_at) AS t FROM (
+                SELECT observed_at FROM price_observations {(source is null ? "" : "WHERE source = $source")}
+                ORDER BY observed_at DESC LIMIT $window)),
+        candidates AS (
+            SELECT DISTINCT product_id FROM price_observations
+            WHERE observed_at >= (SELECT t FROM cutoff) {(source is null ? "" : "AND source = $source")}),
+        ordered AS (
+            SELECT product_id, price, observed_at, run_id,
+                   lag(price) OVER (PARTITION BY product_id ORDER BY observed_at, run_id) AS old_price
+            FROM price_observations
+            WHERE product_id IN (SELECT product_id FROM candidates) {(source is null ? "" : "AND source = $source")}),
+        changes AS (
+            SELECT o.product_id, p.title, p.category, o.old_price, o.price AS new_price,
+                   CAST(round((o.price - o.old_price) / o.old_price * 100, 2) AS DECIMAL(18,2)) AS change_pct, o.observed_at
+            FROM ordered o JOIN products p ON p.product_id = o.product_id
+            WHERE o.old_price IS NOT NULL AND o.old_price <> o.price AND o.old_price <> 0
+              AND o.observed_at >= (SELECT t FROM cutoff))
+        SELECT product_id, title, category, old_price, new_price, change_pct, observed_at FROM changes
+        ORDER BY observed_at DESC, product_id LIMIT $limit
+        """;
 
     public async Task<IReadOnlyList<PriceChange>> BiggestMovesAsync(string? source, DateTimeOffset since, bool drops, int limit, CancellationToken ct) =>
         await QueryAsync(ChangesSql(source, $"AND observed_at >= $since AND change_pct {(drops ? "< 0" : "> 0")}",

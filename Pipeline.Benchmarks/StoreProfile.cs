@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using Pipeline.Core.Adapters.Local;
+using Pipeline.Core.Domain;
+using Pipeline.Core.Sources;
+
+namespace Pipeline.Benchmarks;
+
+/// <summary>
+/// The store and the warehouse load on their own, one call at a time: upserts of new and of unchanged products, the
+/// scans the refresh reads, and the DuckDB load from memory and from the store. Wall and process CPU time.
+/// </summary>
+public static class StoreProfile
+{
+    public static async Task RunAsync(int products, int chunk)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "pipeline-bench", "store-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var store = new SqliteProductStore(new SqliteDatabase(Path.Combine(dir, "store.db")));
+            await store.EnsureCreatedAsync(CancellationToken.None);
+            var warehouse = new DuckDbWarehouse(Path.Combine(dir, "warehouse.duckdb"), TimeProvider.System);
+            await warehouse.EnsureSchemaAsync(CancellationToken.None);
+            var now = DateTimeOffset.UtcNow;
+            var all = new List<Product>(products);
+            for (var skip = 0; skip < products; skip += 100)
+                all.AddRange(CatalogPageParser.Parse(SyntheticSource.GeneratePage(42, 1, products, skip, 100), CatalogFormat.DummyJson,
+                    new ParseContext("synthetic", "run-1", "k", now)).Products);
+            var moved = new List<Product>(products);
+            for (var skip = 0; skip < products; skip += 100)
+                moved.AddRange(CatalogPageParser.Parse(SyntheticSource.GeneratePage(42, 2, products, skip, 100), CatalogFormat.DummyJson,
+                    new ParseContext("synthetic", "run-2", "k", now.AddHours(6))).Products);
+
+            var table = new Table($"Store and warehouse profile: {products:N0} Synthetic products, chunks of {chunk}", "operation", "wall s", "CPU s", "products/s (wall)", "µs CPU/product");
+            async Task Time(string name, Func<Task<long>> work)
+            {
+                GC.Collect();
+                var cpu = CpuClock.ProcessSeconds();
+                var started = Stopwatch.GetTimestamp();
+                var count = await work();
+                var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                var cpuSeconds = CpuClock.ProcessSeconds() - cpu;
+                table.Add(name, wall, cpuSeconds, count / wall, cpuSeconds * 1e6 / count);
+            }
+            async Task<long> Upsert(List<Product> list, string run, DateTimeOffset at)
+            {
+                for (var i = 0; i < list.Count; i += chunk)
+                    await store.UpsertAsync(list.GetRange(i, Math.Min(chunk, list.Count - i)), run, at, CancellationToken.None);
+                return list.Count;
+            }
+            await Time("UpsertAsync, new products", () => Upsert(all, "run-1", now));
+            await Time("UpsertAsync, unchanged products", () => Upsert(all, "run-1b", now.AddHours(1)));
+            await Time("UpsertAsync, next epoch (~10% price changes)", () => Upsert(moved, "run-2", now.AddHours(6)));
+            await Time("ScanAsync (all products)", async () => { long n = 0; await foreach (var _ in store.ScanAsync(CancellationToken.None)) n++; return n; });
+            await Time("ScanPriceObservationsAsync", async () => { long n = 0; await foreach (var _ in store.ScanPriceObservationsAsync(CancellationToken.None)) n++; return n; });
+            var observations = new List<PriceObservation>();
+            await foreach (var o in store.ScanPriceObservationsAsync(CancellationToken.None)) observations.Add(o);
+            await Time("DuckDbWarehouse.LoadAsync from memory (empty warehouse)", async () =>
+                (await warehouse.LoadAsync("wr-1", ToAsync(moved), ToAsync(observations), CancellationToken.None)).ProductsLoaded);
+            await Time("DuckDbWarehouse.LoadAsync from memory (same again: all replaced)", async () =>
+                (await warehouse.LoadAsync("wr-2", ToAsync(moved), ToAsync(observations), CancellationToken.None)).ProductsLoaded);
+            await Time("DuckDbWarehouse.LoadAsync from the store scans", async () =>
+                (await warehouse.LoadAsync("wr-3", store.ScanAsync(CancellationToken.None), store.ScanPriceObservationsAsync(CancellationToken.None), CancellationToken.None)).ProductsLoaded);
+            // The same new-product upserts into a store without the four product indexes and the observation-time
+            // index: what the secondary B-trees cost (the queries need them; this only measures them).
+            var bare = new SqliteDatabase(Path.Combine(dir, "store-no-indexes.db"));
+            var bareStore = new SqliteProductStore(bare);
+            await bareStore.EnsureCreatedAsync(CancellationToken.None);
+            await bare.ExecuteAsync("DROP INDEX products_title; DROP INDEX products_price; DROP INDEX products_category_price; " +
+                                    "DROP INDEX products_source_title; DROP INDEX price_observations_time;", CancellationToken.None);
+            await Time("UpsertAsync, new products, without the secondary indexes (experiment)", async () =>
+            {
+                for (var i = 0; i < all.Count; i += chunk)
+                    await bareStore.UpsertAsync(all.GetRange(i, Math.Min(chunk, all.Count - i)), "run-1", now, CancellationToken.None);
+                return all.Count;
+            });
+            Report.Print(table);
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static async IAsyncEnumerable<T> ToAsync<T>(IEnumerable<T> items)
+    {
+        foreach (var item in items) yield return item;
+        await Task.CompletedTask;
+    }
+}
