@@ -14,6 +14,7 @@ public sealed class DuckDbWarehouse : IWarehouse
     private readonly string _connectionString;
     private readonly TimeProvider _clock;
     private readonly SemaphoreSlim _writer = new(1, 1);
+    private volatile bool _schemaReady;
 
     public DuckDbWarehouse(string path, TimeProvider clock)
     {
@@ -45,8 +46,23 @@ public sealed class DuckDbWarehouse : IWarehouse
 
     public async Task EnsureSchemaAsync(CancellationToken ct)
     {
+        if (_schemaReady) return;
         await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        await ExecuteAsync(connection, Schema, ct).ConfigureAwait(false);
+        await EnsureSchemaOnceAsync(connection, ct).ConfigureAwait(false);
+    }
+
+    private async Task EnsureSchemaOnceAsync(DuckDBConnection connection, CancellationToken ct)
+    {
+        await _writer.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (!_schemaReady) await ExecuteAsync(connection, Schema, ct).ConfigureAwait(false);
+            _schemaReady = true;
+        }
+        finally
+        {
+            _writer.Release();
+        }
     }
 
     private static async Task ExecuteAsync(DuckDBConnection connection, string sql, CancellationToken ct)
@@ -114,7 +130,8 @@ public sealed class DuckDbWarehouse : IWarehouse
     private async Task<List<T>> QueryAsync<T>(string sql, Action<DbCommand> bind, Func<DbDataReader, T> map, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        await ExecuteAsync(connection, Schema, ct).ConfigureAwait(false);
+        // Reads never take the write lock a running load holds: the schema is created once per instance.
+        if (!_schemaReady) await EnsureSchemaOnceAsync(connection, ct).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         bind(command);
