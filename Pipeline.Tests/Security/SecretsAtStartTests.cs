@@ -85,5 +85,13 @@ public sealed class SecretsAtStartTests
         Assert.Contains("secure", antiforgeryCookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=strict", antiforgeryCookie, StringComparison.OrdinalIgnoreCase);
         Assert.True(page.Headers.Contains("Content-Security-Policy"));
+
+        // And a post without the form's token is a plain 400 here too (not an error page).
+        using var forged = await client.PostAsync("/account/sign-in/password", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["UserName"] = PipelineAppFactory.AdminUserName, ["Password"] = PipelineAppFactory.AdminPassword,
+        }));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.False(forged.Headers.Contains("Set-Cookie") && forged.Headers.GetValues("Set-Cookie").Any(c => c.Contains("pipeline.auth", StringComparison.Ordinal)));
     }
 }

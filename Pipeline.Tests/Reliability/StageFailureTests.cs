@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Core.Domain;
+using Pipeline.Core.Ports;
+using Pipeline.Core.Serialization;
+using Pipeline.Core.Stages;
+using Pipeline.Tests.Support;
+using Pipeline.Web.Hosting;
+
+namespace Pipeline.Tests.Reliability;
+
+/// <summary>
+/// A stage that keeps failing for a reason retrying cannot fix: after the configured attempts the local event-source
+/// mapping gives up on the record or object and ends its run <c>failed</c> with a reason that says which and why.
+/// </summary>
+public sealed class StageFailureTests : IAsyncLifetime
+{
+    private PipelineAppFactory _app = null!;
+
+    public Task InitializeAsync()
+    {
+        _app = new PipelineAppFactory(settings: new Dictionary<string, string?> { ["Pipeline:Local:MaxAttempts"] = "3", ["Pipeline:Stream:MaxAttempts"] = "3" });
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    /// <summary>A run recorded but not planned (nothing is published for it), to attach a hand-made failure to.</summary>
+    private async Task<IngestionRun> RecordRunAsync()
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        var created = await scope.ServiceProvider.GetRequiredService<IngestionService>()
+            .CreateRunAsync(new StartIngestionRequest("synthetic", new Dictionary<string, string> { ["count"] = "100" }), CancellationToken.None);
+        return created.Run;
+    }
+
+    private Task<IngestionRun> WaitForEndAsync(string runId) => Eventually.WaitForAsync(
+        async () => (await _app.Service<IRunStore>().GetRunAsync(runId, CancellationToken.None))!,
+        r => r.Status.IsTerminal(), TimeSpan.FromSeconds(60), $"run {runId} to end");
+
+    [Fact]
+    public async Task A_fetch_task_that_fails_every_attempt_ends_its_run_failed_with_the_page_and_the_attempts()
+    {
+        var run = await RecordRunAsync();
+        var task = new FetchTask
+        {
+            RunId = run.RunId, Source = "synthetic", Page = 1, Skip = 0, Limit = 100, RunDate = DateOnly.FromDateTime(run.CreatedAt.UtcDateTime),
+            Options = new Dictionary<string, string> { ["count"] = "not-a-number" }, // the source throws on every attempt
+        };
+
+        await _app.Service<IEventStream>().PublishAsync(
+            [new StreamRecord(task.PartitionKey, JsonSerializer.SerializeToUtf8Bytes(task, CoreJsonContext.Default.FetchTask))], CancellationToken.None);
+        var ended = await WaitForEndAsync(run.RunId);
+
+        Assert.Equal(RunStatus.Failed, ended.Status);
+        Assert.Contains("page 1 could not be fetched and stored after 3 attempts", ended.Errors);
+        Assert.Equal(0, ended.Stages.PagesFetched);
+    }
+
+    [Fact]
+    public async Task A_raw_object_that_cannot_be_transformed_ends_its_run_failed_with_the_key_and_the_cause()
+    {
+        var run = await RecordRunAsync();
+        var key = RawKeys.Page("synthetic", DateOnly.FromDateTime(run.CreatedAt.UtcDateTime), run.RunId, 1); // never written
+
+        await _app.Service<RawObjectQueue>().NotifyAsync(new RawObjectCreated(key, 10), CancellationToken.None);
+        var ended = await WaitForEndAsync(run.RunId);
+
+        Assert.Equal(RunStatus.Failed, ended.Status);
+        var error = Assert.Single(ended.Errors);
+        Assert.StartsWith($"transform of {key} failed after 3 attempts: ", error);
+        Assert.Contains("is not in the raw zone", error);
+    }
+}
