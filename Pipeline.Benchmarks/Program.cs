@@ -30,6 +30,11 @@ switch (command)
     case "profile-warehouse":
         await WarehouseLoadProfile.RunAsync(BenchArgs.Int(options, "products", 100_000), BenchArgs.Int(options, "loads", 2));
         break;
+    case "explain":
+        await QueryBench.ExplainAsync(BenchArgs.Long(options, "observations", 1_000_000), options["sql"]);
+        break;
+    case "verify-changes":
+        return await PriceChangesCheck.RunAsync(BenchArgs.Long(options, "observations", 500_000)) == 0 ? 0 : 1;
     case "micro":
         MicroBenchmarks.Run(args.Skip(1).ToArray());
         break;
