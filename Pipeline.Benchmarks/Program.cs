@@ -69,7 +69,7 @@ internal static class Bench
         var total = Stopwatch.StartNew();
         Report.Print($"## Pipeline benchmarks, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC\n\nMachine: {Machine.Describe()}\n");
         if (only.Contains("transform"))
-            TransformBench.Run(BenchArgs.Int(o, "transform-products", 50_000), BenchArgs.Int(o, "fixture-copies", 100), 5);
+            TransformBench.Run(BenchArgs.Int(o, "transform-products", 50_000), BenchArgs.Int(o, "fixture-copies", 100), 7);
         if (only.Contains("kinesis"))
             await KinesisBench.RunAsync(new Uri(o.GetValueOrDefault("kinesis-url", "http://127.0.0.1:4567")), BenchArgs.Int(o, "kinesis-records", 10_000), 3, 2);
         if (only.Contains("warehouse"))
