@@ -30,6 +30,11 @@ switch (command)
     case "profile-warehouse":
         await WarehouseLoadProfile.RunAsync(BenchArgs.Int(options, "products", 100_000), BenchArgs.Int(options, "loads", 2));
         break;
+    case "explain":
+        await QueryBench.ExplainAsync(BenchArgs.Long(options, "observations", 1_000_000), options["sql"]);
+        break;
+    case "verify-changes":
+        return await PriceChangesCheck.RunAsync(BenchArgs.Long(options, "observations", 500_000)) == 0 ? 0 : 1;
     case "micro":
         MicroBenchmarks.Run(args.Skip(1).ToArray());
         break;
@@ -64,7 +69,7 @@ internal static class Bench
         var total = Stopwatch.StartNew();
         Report.Print($"## Pipeline benchmarks, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC\n\nMachine: {Machine.Describe()}\n");
         if (only.Contains("transform"))
-            TransformBench.Run(BenchArgs.Int(o, "transform-products", 50_000), BenchArgs.Int(o, "fixture-copies", 100), 5);
+            TransformBench.Run(BenchArgs.Int(o, "transform-products", 50_000), BenchArgs.Int(o, "fixture-copies", 100), 7);
         if (only.Contains("kinesis"))
             await KinesisBench.RunAsync(new Uri(o.GetValueOrDefault("kinesis-url", "http://127.0.0.1:4567")), BenchArgs.Int(o, "kinesis-records", 10_000), 3, 2);
         if (only.Contains("warehouse"))
