@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Configuration;
+using Pipeline.Core.Security;
 
 namespace Pipeline.Lambdas.Hosting;
 
@@ -15,16 +14,12 @@ internal sealed class ApiKeyCheck
 {
     public const string HeaderName = "X-Api-Key";
     public const string SecretArnKey = "Pipeline:Security:ApiKeysSecretArn";
-    private readonly List<byte[]> _hashes;
+    private readonly ApiKeyHashes _hashes;
 
     public ApiKeyCheck(IConfiguration configuration)
     {
         var section = configuration.GetSection("Pipeline:Security");
-        _hashes = section.GetSection("ApiKeys").GetChildren().Select(c => c.Value)
-            .Append(section["ApiKey"])
-            .Where(k => !string.IsNullOrWhiteSpace(k))
-            .Select(k => Hash(k!))
-            .ToList();
+        _hashes = new ApiKeyHashes(section.GetSection("ApiKeys").GetChildren().Select(c => c.Value).Append(section["ApiKey"]));
         UnsupportedSecretArn = !string.IsNullOrWhiteSpace(configuration[SecretArnKey]);
     }
 
@@ -33,15 +28,5 @@ internal sealed class ApiKeyCheck
 
     public bool Required => _hashes.Count > 0;
 
-    public bool IsValid(string? presented)
-    {
-        if (!Required) return true;
-        if (string.IsNullOrEmpty(presented) || presented.Length > 512) return false;
-        var hash = Hash(presented);
-        var ok = false;
-        foreach (var expected in _hashes) ok |= CryptographicOperations.FixedTimeEquals(hash, expected);
-        return ok;
-    }
-
-    private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+    public bool IsValid(string? presented) => !Required || _hashes.Matches(presented);
 }

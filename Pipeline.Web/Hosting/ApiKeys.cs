@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Pipeline.Core.Security;
 using System.Text;
 using Microsoft.Extensions.Options;
 
@@ -25,12 +26,12 @@ public sealed class SecurityOptions
 public sealed class ApiKeyVerifier
 {
     public const string HeaderName = "X-Api-Key";
-    private readonly List<byte[]> _hashes;
+    private readonly ApiKeyHashes _hashes;
 
     public ApiKeyVerifier(IOptions<SecurityOptions> options, IOptions<Core.Configuration.PipelineOptions> pipeline,
         IHostEnvironment environment, ILogger<ApiKeyVerifier> logger)
     {
-        _hashes = options.Value.AllKeys.Select(Hash).ToList();
+        _hashes = new ApiKeyHashes(options.Value.AllKeys);
         if (_hashes.Count > 0) return;
         if (!environment.IsDevelopment())
             throw new OptionsValidationException(SecurityOptions.Section, typeof(SecurityOptions),
@@ -38,26 +39,17 @@ public sealed class ApiKeyVerifier
         var file = Path.Combine(pipeline.Value.DataDirectory, "api-key.sha256");
         if (File.Exists(file))
         {
-            _hashes.Add(Convert.FromHexString(File.ReadAllText(file).Trim()));
+            _hashes.AddHash(Convert.FromHexString(File.ReadAllText(file).Trim()));
             logger.LogInformation("REST API key: using the development key generated earlier (its hash is in {File})", file);
             return;
         }
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-        File.WriteAllText(file, Convert.ToHexStringLower(Hash(key)));
-        _hashes.Add(Hash(key));
+        File.WriteAllText(file, Convert.ToHexStringLower(ApiKeyHashes.Hash(key)));
+        _hashes.AddHash(ApiKeyHashes.Hash(key));
         // Printed once, on purpose: the operator needs it, and only its hash is stored.
         Console.WriteLine($"Pipeline development API key (shown once; header {HeaderName}): {key}");
     }
 
-    private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
-
-    public bool IsValid(string? presented)
-    {
-        if (string.IsNullOrEmpty(presented) || presented.Length > 512) return false;
-        var hash = Hash(presented);
-        var ok = false;
-        foreach (var expected in _hashes) ok |= CryptographicOperations.FixedTimeEquals(hash, expected);
-        return ok;
-    }
+    public bool IsValid(string? presented) => _hashes.Matches(presented);
 }
