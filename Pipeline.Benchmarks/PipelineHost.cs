@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Pipeline.Web.Hosting;
+using Pipeline.Web.Security;
 
 namespace Pipeline.Benchmarks;
 
@@ -26,6 +27,7 @@ public static class PipelineHost
         {
             ["Pipeline:DataDirectory"] = dataDirectory,
             ["Pipeline:Security:ApiKeys:0"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
+            ["Pipeline:Security:Admin:PasswordHash"] = AdminPasswordHash.Create(Convert.ToBase64String(RandomNumberGenerator.GetBytes(16))),
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>()) settings[key] = value;
