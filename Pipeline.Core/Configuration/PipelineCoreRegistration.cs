@@ -102,7 +102,7 @@ public static class PipelineCoreRegistration
         if (options.Store.Provider == "Local")
         {
             services.TryAddSingleton(sp => new SqliteDatabase(DataPath(sp, "store.db")));
-            services.TryAddSingleton<IProductStore>(sp => new SqliteProductStore(sp.GetRequiredService<SqliteDatabase>()));
+            services.TryAddSingleton<IProductStore>(sp => new SqliteProductStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
             services.TryAddSingleton<IRunStore>(sp => new SqliteRunStore(sp.GetRequiredService<SqliteDatabase>()));
         }
         if (options.Stream.Provider == "Kinesis") AwsRegistration.AddKinesisStream(services, configuration);

@@ -36,6 +36,13 @@ public sealed class StreamOptions
     /// <summary>Attempts per record before the local consumer gives up on it (the mapping's maximum retries + 1).</summary>
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>
+    /// <c>Pipeline:Stream:FetchConcurrency</c>: records of one batch the fetch stage handles at once. A failure still
+    /// retries every record from the first failed one on, in order.
+    /// </summary>
+    [Range(1, 64)]
+    public int FetchConcurrency { get; set; } = 8;
 }
 
 public sealed class RawZoneOptions

@@ -56,3 +56,38 @@ public interface IProductStore
 
     Task<long> CountAsync(string? source, CancellationToken ct);
 }
+
+/// <summary>
+/// A store that loads a large batch of mostly new products faster with its secondary indexes built once at the end
+/// (SQLite: a random insert into each sort index per product, against one sort per index). Optional: the stages ask
+/// for it when a run plans many more products than the store holds.
+/// </summary>
+public interface IBulkLoadTarget
+{
+    /// <summary>Starts a bulk load when <paramref name="expectedProducts"/> is large against what the store holds; true when started.</summary>
+    Task<bool> BeginBulkLoadAsync(long expectedProducts, CancellationToken ct);
+
+    /// <summary>Ends a bulk load (builds what it deferred); does nothing when none is under way.</summary>
+    Task EndBulkLoadAsync(CancellationToken ct);
+}
+
+/// <summary>
+/// A store that numbers its writes, so that a consumer (the warehouse refresh) reads only what changed since the
+/// position it loaded last. Positions grow with each write that changes content; 0 means "before everything".
+/// </summary>
+public interface IProductChangeFeed
+{
+    /// <summary>The position of the newest committed change.</summary>
+    Task<long> CurrentPositionAsync(CancellationToken ct);
+
+    /// <summary>The position <paramref name="consumer"/> loaded last, or null when it never loaded.</summary>
+    Task<long?> GetConsumerPositionAsync(string consumer, CancellationToken ct);
+
+    Task SetConsumerPositionAsync(string consumer, long position, CancellationToken ct);
+
+    /// <summary>Products whose content changed after <paramref name="after"/>, up to and including <paramref name="upTo"/>.</summary>
+    IAsyncEnumerable<Product> ScanChangedAsync(long after, long upTo, CancellationToken ct);
+
+    /// <summary>Price observations added after <paramref name="after"/>, up to and including <paramref name="upTo"/>.</summary>
+    IAsyncEnumerable<PriceObservation> ScanObservationsAddedAsync(long after, long upTo, CancellationToken ct);
+}

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeline.Core.Configuration;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Serialization;
@@ -21,31 +23,38 @@ public sealed class FetchHandler(
     IRawZoneNotifications notifications,
     RunFinisher finisher,
     TimeProvider clock,
+    IOptions<PipelineOptions> options,
     ILogger<FetchHandler> logger)
 {
-    /// <summary>Handles a batch; returns the sequence numbers of the records that must be retried.</summary>
+    /// <summary>
+    /// Handles a batch, up to <see cref="StreamOptions.FetchConcurrency"/> records at once; returns the sequence numbers
+    /// of the records that must be retried: every record from the first failed one on (ordering within a shard), even
+    /// those that succeeded after it (handling a record twice changes nothing).
+    /// </summary>
     public async Task<IReadOnlyList<string>> HandleBatchAsync(IReadOnlyList<ReceivedRecord> records, CancellationToken ct)
     {
-        var failures = new List<string>();
-        foreach (var record in records)
-        {
-            // Once one record fails, the rest of the shard's batch is retried after it (ordering within a shard).
-            if (failures.Count > 0)
+        var firstFailed = records.Count;
+        await Parallel.ForAsync(0, records.Count,
+            new ParallelOptions { MaxDegreeOfParallelism = options.Value.Stream.FetchConcurrency, CancellationToken = ct },
+            async (i, token) =>
             {
-                failures.Add(record.SequenceNumber);
-                continue;
-            }
-            try
-            {
-                await HandleRecordAsync(record.Data, ct).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                logger.LogWarning(ex, "Fetch record {Sequence} on {Shard} failed; it will be retried", record.SequenceNumber, record.ShardId);
-                failures.Add(record.SequenceNumber);
-            }
-        }
-        return failures;
+                // Records after a failure are retried anyway: do not start them.
+                if (i > Volatile.Read(ref firstFailed)) return;
+                var record = records[i];
+                try
+                {
+                    await HandleRecordAsync(record.Data, token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
+                {
+                    logger.LogWarning(ex, "Fetch record {Sequence} on {Shard} failed; it will be retried", record.SequenceNumber, record.ShardId);
+                    int seen;
+                    while (i < (seen = Volatile.Read(ref firstFailed)) && Interlocked.CompareExchange(ref firstFailed, i, seen) != seen)
+                    {
+                    }
+                }
+            }).ConfigureAwait(false);
+        return records.Skip(firstFailed).Select(r => r.SequenceNumber).ToList();
     }
 
     public async Task HandleRecordAsync(ReadOnlyMemory<byte> data, CancellationToken ct)

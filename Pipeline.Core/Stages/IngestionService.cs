@@ -18,7 +18,8 @@ public sealed record StartIngestionResult(IngestionRun Run, bool Created);
 /// page to the stream. Publishing is safe to repeat: a re-published task is recognised downstream by its page.
 /// </summary>
 public sealed class IngestionService(
-    SourceRegistry sources, IRunStore runs, IEventStream stream, RunFinisher finisher, TimeProvider clock, ILogger<IngestionService> logger)
+    SourceRegistry sources, IRunStore runs, IProductStore store, IEventStream stream, RunFinisher finisher, TimeProvider clock,
+    ILogger<IngestionService> logger)
 {
     public const int PublishBatchSize = 500;
 
@@ -54,6 +55,8 @@ public sealed class IngestionService(
             if (run.Status == RunStatus.Queued) await runs.SetStatusAsync(runId, RunStatus.Running, ct).ConfigureAwait(false);
             var source = sources.Get(run.Source);
             var plan = await source.PlanAsync(run.Options, ct).ConfigureAwait(false);
+            if (store is IBulkLoadTarget bulk && await bulk.BeginBulkLoadAsync(plan.Sum(p => (long)p.Limit), ct).ConfigureAwait(false))
+                logger.LogInformation("Run {RunId} loads in bulk: the store's sort indexes are built when it ends", runId);
             var runDate = DateOnly.FromDateTime(run.CreatedAt.UtcDateTime);
             var batch = new List<StreamRecord>(Math.Min(PublishBatchSize, plan.Count));
             foreach (var page in plan)

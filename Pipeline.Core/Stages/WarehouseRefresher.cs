@@ -5,13 +5,18 @@ using Pipeline.Core.Ports;
 namespace Pipeline.Core.Stages;
 
 /// <summary>
-/// The warehouse refresh: loads every current product and every price observation into the warehouse. Idempotent:
-/// the warehouse merges by product id and by (product id, run id), so a repeated refresh adds nothing.
+/// The warehouse refresh: loads the current products and the price observations into the warehouse. Idempotent: the
+/// warehouse merges by product id and by (product id, run id), so a repeated refresh adds nothing. A store with a
+/// change feed hands over only what changed since the position the warehouse loaded last (everything on a first load,
+/// or when the warehouse is empty); other stores hand over everything.
 /// </summary>
 public sealed class WarehouseRefresher(
     IProductStore store, IRunStore runs, IWarehouse warehouse, TimeProvider clock, ILogger<WarehouseRefresher> logger)
 {
     private static readonly SemaphoreSlim OneAtATime = new(1, 1);
+
+    /// <summary>The warehouse's name as a consumer of the store's change feed.</summary>
+    public const string FeedConsumer = "warehouse";
 
     public async Task<WarehouseRefresh> CreateAsync(string trigger, CancellationToken ct)
     {
@@ -35,7 +40,7 @@ public sealed class WarehouseRefresher(
             refresh = refresh with { Status = RunStatus.Running, StartedAt = clock.GetUtcNow() };
             await runs.UpdateRefreshAsync(refresh, ct).ConfigureAwait(false);
             await warehouse.EnsureSchemaAsync(ct).ConfigureAwait(false);
-            var result = await warehouse.LoadAsync(refreshId, store.ScanAsync(ct), store.ScanPriceObservationsAsync(ct), ct).ConfigureAwait(false);
+            var result = await LoadAsync(refreshId, ct).ConfigureAwait(false);
             refresh = refresh with
             {
                 Status = RunStatus.Succeeded,
@@ -57,5 +62,22 @@ public sealed class WarehouseRefresher(
         }
         await runs.UpdateRefreshAsync(refresh, CancellationToken.None).ConfigureAwait(false);
         return refresh;
+    }
+
+    private async Task<WarehouseLoadResult> LoadAsync(string refreshId, CancellationToken ct)
+    {
+        if (store is not IProductChangeFeed feed)
+            return await warehouse.LoadAsync(refreshId, store.ScanAsync(ct), store.ScanPriceObservationsAsync(ct), ct).ConfigureAwait(false);
+
+        var upTo = await feed.CurrentPositionAsync(ct).ConfigureAwait(false);
+        // -1: rows written before the feed existed sit at position 0.
+        var after = await warehouse.AsOfAsync(ct).ConfigureAwait(false) is null
+            ? -1
+            : await feed.GetConsumerPositionAsync(FeedConsumer, ct).ConfigureAwait(false) ?? -1;
+        logger.LogInformation("Refresh {RefreshId} loads the store's changes after position {After} up to {UpTo}", refreshId, after, upTo);
+        var result = await warehouse.LoadAsync(refreshId, feed.ScanChangedAsync(after, upTo, ct), feed.ScanObservationsAddedAsync(after, upTo, ct), ct)
+            .ConfigureAwait(false);
+        await feed.SetConsumerPositionAsync(FeedConsumer, upTo, ct).ConfigureAwait(false);
+        return result;
     }
 }

@@ -134,7 +134,10 @@ public sealed class LocalMappingOptions
 {
     public const string Section = "Pipeline:Local";
 
-    /// <summary>Transform workers; 0 means one per core.</summary>
+    /// <summary>
+    /// Transform workers; 0 means four per core (at least four): a worker parses while others wait for the store's
+    /// group commit, and more pages waiting means larger commits.
+    /// </summary>
     public int TransformWorkers { get; set; }
 
     public int MaxAttempts { get; set; } = 5;
@@ -144,7 +147,7 @@ public sealed class LocalMappingOptions
     /// <summary>How long an idle stream consumer waits for new records before polling again.</summary>
     public TimeSpan IdleWait { get; set; } = TimeSpan.FromSeconds(1);
 
-    public int EffectiveTransformWorkers => TransformWorkers > 0 ? TransformWorkers : Math.Max(1, Environment.ProcessorCount);
+    public int EffectiveTransformWorkers => TransformWorkers > 0 ? TransformWorkers : Math.Max(4, 4 * Environment.ProcessorCount);
 }
 
 /// <summary>Exponential backoff with full jitter, capped at 30 s.</summary>

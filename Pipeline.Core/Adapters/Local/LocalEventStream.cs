@@ -10,7 +10,7 @@ namespace Pipeline.Core.Adapters.Local;
 /// A durable local stream: an append-only log in SQLite with Kinesis-like shards (chosen by the MD5 of the partition
 /// key), per-shard increasing sequence numbers, and a retention window. Survives a restart.
 /// </summary>
-public sealed class LocalEventStream : IEventStream, IStreamSignal
+public sealed class LocalEventStream : IEventStream, IStreamSignal, IAsyncDisposable
 {
     private readonly SqliteDatabase _db;
     private readonly int _shardCount;
@@ -30,6 +30,8 @@ public sealed class LocalEventStream : IEventStream, IStreamSignal
     }
 
     public string ProviderName => "Local";
+
+    public ValueTask DisposeAsync() => _db.DisposeAsync();
 
     public static string ShardName(int index) => $"shardId-{index:D12}";
 
@@ -61,71 +63,44 @@ public sealed class LocalEventStream : IEventStream, IStreamSignal
                 throw new ArgumentException($"Record with partition key '{r.PartitionKey}' is {r.Data.Length} bytes, over the 1 MiB limit.");
         }
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await using (var connection = await _db.OpenAsync(ct).ConfigureAwait(false))
+        var shards = new int[records.Count];
+        for (var i = 0; i < shards.Length; i++) shards[i] = ShardIndexFor(records[i].PartitionKey);
+        await _db.WriteAsync(session =>
         {
-            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
             var next = new long[_shardCount];
-            await using (var read = connection.CreateCommand())
+            using (var read = session.Connection.CreateCommand())
             {
-                read.Transaction = tx;
                 read.CommandText = "SELECT shard_id, next_seq FROM shards";
-                await using var reader = await read.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                using var reader = read.ExecuteReader();
+                while (reader.Read())
                 {
                     var index = int.Parse(reader.GetString(0).AsSpan("shardId-".Length), CultureInfo.InvariantCulture);
                     if (index < _shardCount) next[index] = reader.GetInt64(1);
                 }
             }
             for (var i = 0; i < _shardCount; i++) next[i] = Math.Max(next[i], 1);
-
-            await using (var insert = connection.CreateCommand())
+            for (var i = 0; i < records.Count; i++)
             {
-                insert.Transaction = tx;
-                insert.CommandText = "INSERT INTO records (shard_id, seq, partition_key, data, arrival) VALUES ($s, $q, $k, $d, $a)";
-                var ps = insert.Parameters.Add("$s", SqliteType.Text);
-                var pq = insert.Parameters.Add("$q", SqliteType.Integer);
-                var pk = insert.Parameters.Add("$k", SqliteType.Text);
-                var pd = insert.Parameters.Add("$d", SqliteType.Blob);
-                insert.Parameters.AddWithValue("$a", now);
-                foreach (var record in records)
-                {
-                    var shard = ShardIndexFor(record.PartitionKey);
-                    ps.Value = ShardName(shard);
-                    pq.Value = next[shard]++;
-                    pk.Value = record.PartitionKey;
-                    pd.Value = record.Data.ToArray();
-                    await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                }
+                var record = records[i];
+                var shard = shards[i];
+                var insert = session.Statement("INSERT INTO records (shard_id, seq, partition_key, data, arrival) VALUES (?1, ?2, ?3, ?4, ?5)")
+                    .Text(1, ShardName(shard)).Int(2, next[shard]++).Text(3, record.PartitionKey).Blob(4, record.Data.Span).Int(5, now);
+                insert.Run();
             }
-            await using (var upsert = connection.CreateCommand())
-            {
-                upsert.Transaction = tx;
-                upsert.CommandText = "INSERT INTO shards (shard_id, next_seq) VALUES ($s, $n) ON CONFLICT(shard_id) DO UPDATE SET next_seq = excluded.next_seq";
-                var ps = upsert.Parameters.Add("$s", SqliteType.Text);
-                var pn = upsert.Parameters.Add("$n", SqliteType.Integer);
-                for (var i = 0; i < _shardCount; i++)
-                {
-                    ps.Value = ShardName(i);
-                    pn.Value = next[i];
-                    await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                }
-            }
-            await tx.CommitAsync(ct).ConfigureAwait(false);
-        }
+            for (var i = 0; i < _shardCount; i++)
+                session.Statement("INSERT INTO shards (shard_id, next_seq) VALUES (?1, ?2) ON CONFLICT(shard_id) DO UPDATE SET next_seq = excluded.next_seq")
+                    .Text(1, ShardName(i)).Int(2, next[i]).Run();
+        }, ct).ConfigureAwait(false);
         if (Interlocked.Increment(ref _publishes) % 64 == 0) await TrimAsync(ct).ConfigureAwait(false);
         var waiters = Volatile.Read(ref _waiters);
         if (waiters > 0) _signal.Release(waiters);
     }
 
     /// <summary>Drops records older than the retention window (like Kinesis' retention period).</summary>
-    public async Task<int> TrimAsync(CancellationToken ct)
+    public Task<int> TrimAsync(CancellationToken ct)
     {
         var cutoff = (_clock.GetUtcNow() - _retention).ToUnixTimeMilliseconds();
-        await using var connection = await _db.OpenAsync(ct).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM records WHERE arrival < $c";
-        command.Parameters.AddWithValue("$c", cutoff);
-        return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        return _db.WriteAsync(session => session.Statement("DELETE FROM records WHERE arrival < ?1").Int(1, cutoff).Run(), ct);
     }
 
     public Task<IReadOnlyList<string>> ListShardsAsync(CancellationToken ct) =>

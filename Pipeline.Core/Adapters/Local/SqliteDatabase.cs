@@ -1,13 +1,21 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace Pipeline.Core.Adapters.Local;
 
-/// <summary>Opens connections to one SQLite file in WAL mode, with a busy timeout so concurrent writers queue instead of failing.</summary>
-public sealed class SqliteDatabase
+/// <summary>
+/// One SQLite file in WAL mode. Reads open pooled connections of their own (WAL readers never wait for the writer);
+/// every write goes through the file's single <see cref="SqliteWriter"/>, which commits concurrent writes together.
+/// </summary>
+public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 {
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Prepared = new();
     private readonly string _connectionString;
+    private readonly Lazy<SqliteWriter> _writer;
 
-    public SqliteDatabase(string path)
+    /// <param name="path">The database file; its folder is created.</param>
+    /// <param name="writerCacheMiB">Page cache of the writer's connection (readers keep SQLite's default of 2 MiB each).</param>
+    public SqliteDatabase(string path, int writerCacheMiB = 64)
     {
         Path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
@@ -19,27 +27,56 @@ public sealed class SqliteDatabase
             Pooling = true,
             DefaultTimeout = 60,
         }.ToString();
+        _writer = new Lazy<SqliteWriter>(() => new SqliteWriter(OpenWriterConnection, writerCacheMiB));
     }
 
     public string Path { get; }
 
+    /// <summary>Transactions the writer has committed (each holds every write that was waiting).</summary>
+    public long Commits => _writer.IsValueCreated ? _writer.Value.Commits : 0;
+
+    /// <summary>Opens a connection for reading (writes belong in <see cref="WriteAsync{T}"/>).</summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(ct).ConfigureAwait(false);
-        await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=60000; PRAGMA foreign_keys=ON;";
-        await pragma.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        // Pooled connections keep their settings: set them once per physical connection.
+        var handle = connection.Handle!;
+        if (!Prepared.TryGetValue(handle, out _))
+        {
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA busy_timeout=60000;";
+            await pragma.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            Prepared.AddOrUpdate(handle, this);
+        }
         return connection;
     }
 
-    public async Task ExecuteAsync(string sql, CancellationToken ct)
+    private SqliteConnection OpenWriterConnection()
     {
-        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        var connection = new SqliteConnection(_connectionString + ";Pooling=False");
+        connection.Open();
+        return connection;
     }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the writer connection inside a transaction (under a savepoint of its own, so its
+    /// failure rolls back only its own writes) and returns once that transaction has committed.
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<SqliteWriteSession, T> work, CancellationToken ct) => _writer.Value.WriteAsync(work, ct);
+
+    public Task WriteAsync(Action<SqliteWriteSession> work, CancellationToken ct) =>
+        _writer.Value.WriteAsync(session => { work(session); return true; }, ct);
+
+    /// <summary>Runs SQL (e.g. DDL) as one write.</summary>
+    public Task ExecuteAsync(string sql, CancellationToken ct) => WriteAsync(session => session.Execute(sql), ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_writer.IsValueCreated) await _writer.Value.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }
 
 internal static class SqliteExtensions

@@ -13,137 +13,180 @@ namespace Pipeline.Core.Adapters.Local;
 /// Product state, price history and quarantine in SQLite. Prices are kept exactly (decimal text) and as a REAL column
 /// for ordering; paging is keyset-based with opaque next/previous tokens.
 /// </summary>
-public sealed class SqliteProductStore(SqliteDatabase db) : IProductStore
+public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = null) : IProductStore, IBulkLoadTarget, IProductChangeFeed
 {
+    /// <summary>Runs planning at least this many products into a store holding under a quarter of that load in bulk.</summary>
+    public const long BulkLoadThreshold = 50_000;
+
+    /// <summary>A bulk load with no upsert for this long is ended by the next query (its run failed or was cancelled).</summary>
+    public static readonly TimeSpan BulkLoadIdleLimit = TimeSpan.FromSeconds(30);
+
+    private const string SortIndexes = """
+        CREATE INDEX IF NOT EXISTS products_title ON products (title_key, id);
+        CREATE INDEX IF NOT EXISTS products_price ON products (price_num, id);
+        CREATE INDEX IF NOT EXISTS products_category_price ON products (category, price_num, id);
+        CREATE INDEX IF NOT EXISTS products_source_title ON products (source, title_key, id);
+        """;
+
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private long _lastBulkWrite;
+    private volatile bool _bulkLoading;
+
     public string ProviderName => "Local";
 
-    public Task EnsureCreatedAsync(CancellationToken ct) => db.ExecuteAsync("""
+    /// <summary>True while the sort indexes are deferred (queries still answer, by scanning).</summary>
+    public bool BulkLoading => _bulkLoading;
+
+    public Task<bool> BeginBulkLoadAsync(long expectedProducts, CancellationToken ct)
+    {
+        if (expectedProducts < BulkLoadThreshold) return Task.FromResult(false);
+        return db.WriteAsync(session =>
+        {
+            if (_bulkLoading) return true;
+            var held = session.Statement("SELECT count(*) FROM products").ScalarInt64() ?? 0;
+            if (held * 4 > expectedProducts) return false;
+            session.Execute("""
+                DROP INDEX IF EXISTS products_title; DROP INDEX IF EXISTS products_price;
+                DROP INDEX IF EXISTS products_category_price; DROP INDEX IF EXISTS products_source_title;
+                """);
+            Interlocked.Exchange(ref _lastBulkWrite, _clock.GetTimestamp());
+            _bulkLoading = true;
+            return true;
+        }, ct);
+    }
+
+    public Task EndBulkLoadAsync(CancellationToken ct)
+    {
+        if (!_bulkLoading) return Task.CompletedTask;
+        return db.WriteAsync(session =>
+        {
+            if (!_bulkLoading) return;
+            // CREATE INDEX sorts with SQLite's worker threads.
+            session.Execute("PRAGMA threads=2;" + SortIndexes + "PRAGMA threads=0;");
+            _bulkLoading = false;
+        }, ct);
+    }
+
+    /// <summary>A bulk load whose run stopped writing (failed, cancelled) must not leave queries scanning.</summary>
+    private Task EndIdleBulkLoadAsync(CancellationToken ct) =>
+        _bulkLoading && _clock.GetElapsedTime(Interlocked.Read(ref _lastBulkWrite)) > BulkLoadIdleLimit ? EndBulkLoadAsync(ct) : Task.CompletedTask;
+
+    public Task EnsureCreatedAsync(CancellationToken ct) => db.WriteAsync(session =>
+    {
+        session.Execute(Schema);
+        // Stores written before the change feed existed get its columns (their rows sit at position 0).
+        foreach (var table in new[] { "products", "price_observations" })
+            if (session.Statement($"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = 'change_seq'").ScalarInt64() == 0)
+                session.Execute($"ALTER TABLE {table} ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0");
+        session.Execute("""
+            CREATE INDEX IF NOT EXISTS price_observations_change ON price_observations (change_seq);
+            INSERT INTO change_feed (id, position) VALUES (1, 0) ON CONFLICT DO NOTHING;
+            """);
+    }, ct);
+
+    private const string Schema = """
         CREATE TABLE IF NOT EXISTS products (
             id TEXT PRIMARY KEY, source TEXT NOT NULL, source_id TEXT NOT NULL, title TEXT NOT NULL, title_key TEXT NOT NULL,
             description TEXT, category TEXT NOT NULL, brand TEXT, price TEXT NOT NULL, price_num REAL NOT NULL,
             discount TEXT, rating TEXT, stock INTEGER, availability TEXT, tags TEXT NOT NULL, sku TEXT, thumbnail TEXT,
             content_hash TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, last_changed INTEGER NOT NULL,
-            last_run_id TEXT) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS products_title ON products (title_key, id);
-        CREATE INDEX IF NOT EXISTS products_price ON products (price_num, id);
-        CREATE INDEX IF NOT EXISTS products_category_price ON products (category, price_num, id);
-        CREATE INDEX IF NOT EXISTS products_source_title ON products (source, title_key, id);
+            last_run_id TEXT, change_seq INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+        """ + SortIndexes + """
         CREATE TABLE IF NOT EXISTS price_observations (
             product_id TEXT NOT NULL, run_id TEXT NOT NULL, price TEXT NOT NULL, previous_price TEXT, observed_at INTEGER NOT NULL,
-            PRIMARY KEY (product_id, run_id)) WITHOUT ROWID;
+            change_seq INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (product_id, run_id)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS price_observations_time ON price_observations (observed_at);
         CREATE TABLE IF NOT EXISTS rejections (
             raw_key TEXT NOT NULL, record_index INTEGER NOT NULL, run_id TEXT NOT NULL, source TEXT NOT NULL, source_id TEXT,
             reason TEXT NOT NULL, rejected_at INTEGER NOT NULL, PRIMARY KEY (raw_key, record_index)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS rejections_run ON rejections (run_id, rejected_at);
-        """, ct);
+        CREATE TABLE IF NOT EXISTS change_feed (id INTEGER PRIMARY KEY CHECK (id = 1), position INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS feed_consumers (consumer TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID;
+        """;
 
-    public async Task<UpsertOutcome> UpsertAsync(IReadOnlyList<Product> products, string runId, DateTimeOffset observedAt, CancellationToken ct)
+    public Task<UpsertOutcome> UpsertAsync(IReadOnlyList<Product> products, string runId, DateTimeOffset observedAt, CancellationToken ct)
+    {
+        if (products.Count == 0) return Task.FromResult(new UpsertOutcome(0, 0, 0));
+        // The writer's thread is what every page waits for: text is formatted here, on the caller's thread.
+        var rows = new ProductRow[products.Count];
+        for (var i = 0; i < rows.Length; i++) rows[i] = new ProductRow(products[i]);
+        var observed = observedAt.ToUnixMs();
+        if (_bulkLoading) Interlocked.Exchange(ref _lastBulkWrite, _clock.GetTimestamp());
+        return db.WriteAsync(session => Upsert(session, rows, runId, observed), ct);
+    }
+
+    /// <summary>A product's column values as the store writes them.</summary>
+    private readonly struct ProductRow(Product product)
+    {
+        public Product Product { get; } = product;
+        public string Price { get; } = Dec(product.Price)!;
+        public string TitleKey { get; } = product.Title.ToLowerInvariant();
+        public string? Discount { get; } = Dec(product.DiscountPercentage);
+        public string? Rating { get; } = Dec(product.Rating);
+        public string Tags { get; } = product.Tags.Count == 0 ? "[]" : JsonSerializer.Serialize(product.Tags.ToList(), CoreJsonContext.Default.ListString);
+    }
+
+    private const string AdvanceFeedSql = "UPDATE change_feed SET position = position + 1 WHERE id = 1 RETURNING position";
+    private const string SelectSql = "SELECT content_hash, price FROM products WHERE id = ?1";
+    private const string TouchSql = "UPDATE products SET last_seen = max(last_seen, ?2), last_run_id = ?3 WHERE id = ?1";
+    private const string WriteSql = """
+        INSERT INTO products (id, source, source_id, title, title_key, description, category, brand, price, price_num, discount,
+            rating, stock, availability, tags, sku, thumbnail, content_hash, first_seen, last_seen, last_changed, last_run_id, change_seq)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?19, ?20, ?21)
+        ON CONFLICT(id) DO UPDATE SET title = excluded.title, title_key = excluded.title_key, description = excluded.description,
+            category = excluded.category, brand = excluded.brand, price = excluded.price, price_num = excluded.price_num,
+            discount = excluded.discount, rating = excluded.rating, stock = excluded.stock, availability = excluded.availability,
+            tags = excluded.tags, sku = excluded.sku, thumbnail = excluded.thumbnail, content_hash = excluded.content_hash,
+            last_seen = max(last_seen, excluded.last_seen), last_changed = excluded.last_changed, last_run_id = excluded.last_run_id,
+            change_seq = excluded.change_seq
+        """;
+    private const string ObserveSql = """
+        INSERT INTO price_observations (product_id, run_id, price, previous_price, observed_at, change_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        ON CONFLICT(product_id, run_id) DO NOTHING
+        """;
+
+    private static UpsertOutcome Upsert(SqliteWriteSession session, ProductRow[] rows, string runId, long observed)
     {
         int upserted = 0, unchanged = 0, priceChanges = 0;
-        var observed = observedAt.ToUnixMs();
-        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
-
-        await using var select = connection.CreateCommand();
-        select.Transaction = tx;
-        select.CommandText = "SELECT content_hash, price FROM products WHERE id = $id";
-        var selectId = select.Parameters.Add("$id", SqliteType.Text);
-
-        await using var touch = connection.CreateCommand();
-        touch.Transaction = tx;
-        touch.CommandText = "UPDATE products SET last_seen = max(last_seen, $seen), last_run_id = $run WHERE id = $id";
-        var touchId = touch.Parameters.Add("$id", SqliteType.Text);
-        touch.Parameters.AddWithValue("$seen", observed);
-        touch.Parameters.AddWithValue("$run", runId);
-
-        await using var write = connection.CreateCommand();
-        write.Transaction = tx;
-        write.CommandText = """
-            INSERT INTO products (id, source, source_id, title, title_key, description, category, brand, price, price_num, discount,
-                rating, stock, availability, tags, sku, thumbnail, content_hash, first_seen, last_seen, last_changed, last_run_id)
-            VALUES ($id, $source, $source_id, $title, $title_key, $description, $category, $brand, $price, $price_num, $discount,
-                $rating, $stock, $availability, $tags, $sku, $thumbnail, $hash, $seen, $seen, $seen, $run)
-            ON CONFLICT(id) DO UPDATE SET title = excluded.title, title_key = excluded.title_key, description = excluded.description,
-                category = excluded.category, brand = excluded.brand, price = excluded.price, price_num = excluded.price_num,
-                discount = excluded.discount, rating = excluded.rating, stock = excluded.stock, availability = excluded.availability,
-                tags = excluded.tags, sku = excluded.sku, thumbnail = excluded.thumbnail, content_hash = excluded.content_hash,
-                last_seen = max(last_seen, excluded.last_seen), last_changed = excluded.last_changed, last_run_id = excluded.last_run_id
-            """;
-        string[] names = ["$id", "$source", "$source_id", "$title", "$title_key", "$description", "$category", "$brand", "$price",
-            "$price_num", "$discount", "$rating", "$stock", "$availability", "$tags", "$sku", "$thumbnail", "$hash"];
-        var p = names.ToDictionary(n => n, n => write.Parameters.Add(n, SqliteType.Text));
-        write.Parameters.AddWithValue("$seen", observed);
-        write.Parameters.AddWithValue("$run", runId);
-
-        await using var observe = connection.CreateCommand();
-        observe.Transaction = tx;
-        observe.CommandText = """
-            INSERT INTO price_observations (product_id, run_id, price, previous_price, observed_at) VALUES ($id, $run, $price, $prev, $at)
-            ON CONFLICT(product_id, run_id) DO NOTHING
-            """;
-        var oId = observe.Parameters.Add("$id", SqliteType.Text);
-        var oPrice = observe.Parameters.Add("$price", SqliteType.Text);
-        var oPrev = observe.Parameters.Add("$prev", SqliteType.Text);
-        observe.Parameters.AddWithValue("$run", runId);
-        observe.Parameters.AddWithValue("$at", observed);
-
-        foreach (var product in products)
+        long position = 0;
+        foreach (var row in rows)
         {
+            var product = row.Product;
             var id = product.Id;
-            selectId.Value = id;
             string? oldHash = null, oldPrice = null;
-            await using (var reader = await select.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            var select = session.Statement(SelectSql).Text(1, id);
+            if (select.Step())
             {
-                if (await reader.ReadAsync(ct).ConfigureAwait(false))
-                {
-                    oldHash = reader.GetString(0);
-                    oldPrice = reader.GetString(1);
-                }
+                oldHash = select.GetText(0);
+                oldPrice = select.GetText(1);
             }
+            select.Done();
             if (oldHash == product.ContentHash)
             {
-                touchId.Value = id;
-                await touch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                session.Statement(TouchSql).Text(1, id).Int(2, observed).Text(3, runId).Run();
                 unchanged++;
                 continue;
             }
-            var price = Dec(product.Price)!;
-            p["$id"].Value = id;
-            p["$source"].Value = product.Source;
-            p["$source_id"].Value = product.SourceId;
-            p["$title"].Value = product.Title;
-            p["$title_key"].Value = product.Title.ToLowerInvariant();
-            p["$description"].Value = (object?)product.Description ?? DBNull.Value;
-            p["$category"].Value = product.Category;
-            p["$brand"].Value = (object?)product.Brand ?? DBNull.Value;
-            p["$price"].Value = price;
-            p["$price_num"].SqliteType = SqliteType.Real;
-            p["$price_num"].Value = (double)product.Price;
-            p["$discount"].Value = (object?)Dec(product.DiscountPercentage) ?? DBNull.Value;
-            p["$rating"].Value = (object?)Dec(product.Rating) ?? DBNull.Value;
-            p["$stock"].SqliteType = SqliteType.Integer;
-            p["$stock"].Value = (object?)product.Stock ?? DBNull.Value;
-            p["$availability"].Value = (object?)product.Availability ?? DBNull.Value;
-            p["$tags"].Value = JsonSerializer.Serialize(product.Tags.ToList(), CoreJsonContext.Default.ListString);
-            p["$sku"].Value = (object?)product.Sku ?? DBNull.Value;
-            p["$thumbnail"].Value = (object?)product.Thumbnail ?? DBNull.Value;
-            p["$hash"].Value = product.ContentHash;
-            await write.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            // One feed position for all the changes of this write.
+            if (position == 0) position = session.Statement(AdvanceFeedSql).ScalarInt64()!.Value;
+            session.Statement(WriteSql)
+                .Text(1, id).Text(2, product.Source).Text(3, product.SourceId).Text(4, product.Title).Text(5, row.TitleKey)
+                .Text(6, product.Description).Text(7, product.Category).Text(8, product.Brand).Text(9, row.Price)
+                .Real(10, (double)product.Price).Text(11, row.Discount).Text(12, row.Rating).Int(13, product.Stock)
+                .Text(14, product.Availability).Text(15, row.Tags).Text(16, product.Sku).Text(17, product.Thumbnail)
+                .Text(18, product.ContentHash).Int(19, observed).Text(20, runId).Int(21, position)
+                .Run();
             upserted++;
 
             var isNew = oldHash is null;
             var priceChanged = !isNew && decimal.Parse(oldPrice!, CultureInfo.InvariantCulture) != product.Price;
             if (isNew || priceChanged)
             {
-                oId.Value = id;
-                oPrice.Value = price;
-                oPrev.Value = isNew ? DBNull.Value : oldPrice;
-                await observe.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                session.Statement(ObserveSql).Text(1, id).Text(2, runId).Text(3, row.Price).Text(4, isNew ? null : oldPrice).Int(5, observed)
+                    .Int(6, position).Run();
                 if (priceChanged) priceChanges++;
             }
         }
-        await tx.CommitAsync(ct).ConfigureAwait(false);
         return new UpsertOutcome(upserted, unchanged, priceChanges);
     }
 
@@ -166,7 +209,7 @@ public sealed class SqliteProductStore(SqliteDatabase db) : IProductStore
         Rating = r.IsDBNull(9) ? null : decimal.Parse(r.GetString(9), CultureInfo.InvariantCulture),
         Stock = r.IsDBNull(10) ? null : r.GetInt32(10),
         Availability = r.GetNullableString(11),
-        Tags = JsonSerializer.Deserialize(r.GetString(12), CoreJsonContext.Default.ListString) ?? [],
+        Tags = r.GetString(12) is "[]" ? [] : JsonSerializer.Deserialize(r.GetString(12), CoreJsonContext.Default.ListString) ?? [],
         Sku = r.GetNullableString(13),
         Thumbnail = r.GetNullableString(14),
         ContentHash = r.GetString(15),
@@ -213,6 +256,7 @@ public sealed class SqliteProductStore(SqliteDatabase db) : IProductStore
         };
         // Walking backwards flips the order; the page is reversed afterwards.
         var scanDescending = descending ^ backward;
+        await EndIdleBulkLoadAsync(ct).ConfigureAwait(false);
         var where = new List<string>();
         await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
@@ -288,35 +332,76 @@ public sealed class SqliteProductStore(SqliteDatabase db) : IProductStore
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT product_id, price, observed_at, run_id, previous_price FROM price_observations ORDER BY product_id, observed_at";
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            yield return new PriceObservation(reader.GetString(0), decimal.Parse(reader.GetString(1), CultureInfo.InvariantCulture),
-                SqliteExtensions.FromUnixMs(reader.GetInt64(2)), reader.GetString(3))
-            {
-                PreviousPrice = reader.IsDBNull(4) ? null : decimal.Parse(reader.GetString(4), CultureInfo.InvariantCulture),
-            };
+        while (await reader.ReadAsync(ct).ConfigureAwait(false)) yield return ReadObservation(reader);
     }
 
-    public async Task AddRejectionsAsync(IReadOnlyList<Rejection> rejections, CancellationToken ct)
+    public Task AddRejectionsAsync(IReadOnlyList<Rejection> rejections, CancellationToken ct)
     {
-        if (rejections.Count == 0) return;
-        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = """
-            INSERT INTO rejections (raw_key, record_index, run_id, source, source_id, reason, rejected_at)
-            VALUES ($key, $index, $run, $source, $sid, $reason, $at)
-            ON CONFLICT(raw_key, record_index) DO NOTHING
-            """;
-        foreach (var r in rejections)
+        if (rejections.Count == 0) return Task.CompletedTask;
+        return db.WriteAsync(session =>
         {
-            command.Parameters.Clear();
-            command.With("$key", r.RawKey).With("$index", r.RecordIndex ?? -1).With("$run", r.RunId).With("$source", r.Source)
-                .With("$sid", r.SourceId).With("$reason", r.Reason).With("$at", r.RejectedAt.ToUnixMs());
-            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
-        await tx.CommitAsync(ct).ConfigureAwait(false);
+            foreach (var r in rejections)
+                session.Statement("""
+                        INSERT INTO rejections (raw_key, record_index, run_id, source, source_id, reason, rejected_at)
+                        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                        ON CONFLICT(raw_key, record_index) DO NOTHING
+                        """)
+                    .Text(1, r.RawKey).Int(2, r.RecordIndex ?? -1).Text(3, r.RunId).Text(4, r.Source).Text(5, r.SourceId)
+                    .Text(6, r.Reason).Int(7, r.RejectedAt.ToUnixMs())
+                    .Run();
+        }, ct);
     }
+
+    public async Task<long> CurrentPositionAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT coalesce((SELECT position FROM change_feed WHERE id = 1), 0)";
+        return (long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+
+    public async Task<long?> GetConsumerPositionAsync(string consumer, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT position FROM feed_consumers WHERE consumer = $c";
+        command.With("$c", consumer);
+        return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) as long?;
+    }
+
+    public Task SetConsumerPositionAsync(string consumer, long position, CancellationToken ct) => db.WriteAsync(session =>
+        session.Statement("INSERT INTO feed_consumers (consumer, position) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET position = excluded.position")
+            .Text(1, consumer).Int(2, position).Run(), ct);
+
+    public async IAsyncEnumerable<Product> ScanChangedAsync(long after, long upTo, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {ProductColumns} FROM products WHERE change_seq > $after AND change_seq <= $upTo ORDER BY id";
+        command.With("$after", after).With("$upTo", upTo);
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false)) yield return ReadProduct(reader);
+    }
+
+    public async IAsyncEnumerable<PriceObservation> ScanObservationsAddedAsync(long after, long upTo, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT product_id, price, observed_at, run_id, previous_price FROM price_observations
+            WHERE change_seq > $after AND change_seq <= $upTo ORDER BY change_seq
+            """;
+        command.With("$after", after).With("$upTo", upTo);
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false)) yield return ReadObservation(reader);
+    }
+
+    private static PriceObservation ReadObservation(SqliteDataReader reader) =>
+        new(reader.GetString(0), decimal.Parse(reader.GetString(1), CultureInfo.InvariantCulture),
+            SqliteExtensions.FromUnixMs(reader.GetInt64(2)), reader.GetString(3))
+        {
+            PreviousPrice = reader.IsDBNull(4) ? null : decimal.Parse(reader.GetString(4), CultureInfo.InvariantCulture),
+        };
 
     public async Task<IReadOnlyList<Rejection>> ListRejectionsAsync(string? runId, int limit, CancellationToken ct)
     {

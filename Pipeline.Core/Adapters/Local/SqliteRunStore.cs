@@ -58,21 +58,18 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
         };
     }
 
-    public async Task<(IngestionRun Run, bool Created)> TryCreateRunAsync(IngestionRun run, CancellationToken ct)
+    public Task<(IngestionRun Run, bool Created)> TryCreateRunAsync(IngestionRun run, CancellationToken ct) => db.WriteAsync(session =>
     {
-        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
-        await using (var find = connection.CreateCommand())
+        var connection = session.Connection;
+        using (var find = connection.CreateCommand())
         {
-            find.Transaction = tx;
             find.CommandText = $"SELECT {RunColumns} FROM runs WHERE active_source = $source";
             find.With("$source", run.Source);
-            await using var reader = await find.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            if (await reader.ReadAsync(ct).ConfigureAwait(false)) return (ReadRun(reader), false);
+            using var reader = find.ExecuteReader();
+            if (reader.Read()) return (ReadRun(reader), false);
         }
-        await using (var insert = connection.CreateCommand())
+        using (var insert = connection.CreateCommand())
         {
-            insert.Transaction = tx;
             insert.CommandText = """
                 INSERT INTO runs (run_id, source, status, created_at, started_at, trigger, options, active_source)
                 VALUES ($id, $source, $status, $created, $started, $trigger, $options, $active)
@@ -82,26 +79,24 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
                 .With("$trigger", run.Trigger)
                 .With("$options", JsonSerializer.Serialize(run.Options.ToDictionary(), CoreJsonContext.Default.DictionaryStringString))
                 .With("$active", run.Status.IsTerminal() ? null : run.Source);
-            await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            insert.ExecuteNonQuery();
         }
-        await tx.CommitAsync(ct).ConfigureAwait(false);
         return (run, true);
-    }
+    }, ct);
 
     public async Task<IngestionRun?> GetRunAsync(string runId, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
-        return await GetRunAsync(connection, null, runId, ct).ConfigureAwait(false);
+        return GetRun(connection, runId);
     }
 
-    private static async Task<IngestionRun?> GetRunAsync(SqliteConnection connection, SqliteTransaction? tx, string runId, CancellationToken ct)
+    private static IngestionRun? GetRun(SqliteConnection connection, string runId)
     {
-        await using var command = connection.CreateCommand();
-        command.Transaction = tx;
+        using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {RunColumns} FROM runs WHERE run_id = $id";
         command.With("$id", runId);
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        return await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadRun(reader) : null;
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadRun(reader) : null;
     }
 
     public async Task<IReadOnlyList<IngestionRun>> ListRunsAsync(int limit, CancellationToken ct)
@@ -116,21 +111,15 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
         return runs;
     }
 
-    public async Task<bool> ApplyOnceAsync(string runId, string idempotencyKey, IReadOnlyList<CounterDelta> deltas, CancellationToken ct)
-    {
-        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
-        await using (var mark = connection.CreateCommand())
+    public Task<bool> ApplyOnceAsync(string runId, string idempotencyKey, IReadOnlyList<CounterDelta> deltas, CancellationToken ct) =>
+        db.WriteAsync(session =>
         {
-            mark.Transaction = tx;
-            mark.CommandText = "INSERT INTO applied (run_id, key) VALUES ($run, $key) ON CONFLICT DO NOTHING";
-            mark.With("$run", runId).With("$key", idempotencyKey);
-            if (await mark.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0) return false;
-        }
-        await IncrementAsync(connection, tx, runId, deltas, ct).ConfigureAwait(false);
-        await tx.CommitAsync(ct).ConfigureAwait(false);
-        return true;
-    }
+            var marked = session.Statement("INSERT INTO applied (run_id, key) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
+                .Text(1, runId).Text(2, idempotencyKey).Run();
+            if (marked == 0) return false;
+            Increment(session.Connection, runId, deltas);
+            return true;
+        }, ct);
 
     public async Task<bool> WasAppliedAsync(string runId, string idempotencyKey, CancellationToken ct)
     {
@@ -141,87 +130,85 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
         return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null;
     }
 
-    public async Task IncrementAsync(string runId, IReadOnlyList<CounterDelta> deltas, CancellationToken ct)
-    {
-        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
-        await IncrementAsync(connection, null, runId, deltas, ct).ConfigureAwait(false);
-    }
+    public Task IncrementAsync(string runId, IReadOnlyList<CounterDelta> deltas, CancellationToken ct) =>
+        db.WriteAsync(session => Increment(session.Connection, runId, deltas), ct);
 
-    private static async Task IncrementAsync(SqliteConnection connection, SqliteTransaction? tx, string runId, IReadOnlyList<CounterDelta> deltas, CancellationToken ct)
+    private static void Increment(SqliteConnection connection, string runId, IReadOnlyList<CounterDelta> deltas)
     {
         var nonZero = deltas.Where(d => d.Delta != 0).ToList();
         if (nonZero.Count == 0) return;
-        await using var command = connection.CreateCommand();
-        command.Transaction = tx;
+        using var command = connection.CreateCommand();
         command.CommandText = "UPDATE runs SET " +
                               string.Join(", ", nonZero.Select((d, i) => $"{d.Counter.ColumnName()} = {d.Counter.ColumnName()} + $d{i}")) +
                               " WHERE run_id = $run";
         for (var i = 0; i < nonZero.Count; i++) command.With($"$d{i}", nonZero[i].Delta);
         command.With("$run", runId);
-        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        command.ExecuteNonQuery();
     }
 
-    public async Task SetStatusAsync(string runId, RunStatus status, CancellationToken ct)
+    public Task SetStatusAsync(string runId, RunStatus status, CancellationToken ct) => db.WriteAsync(session =>
     {
-        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
+        using var command = session.Connection.CreateCommand();
         command.CommandText = """
             UPDATE runs SET status = $status,
                 started_at = CASE WHEN $status = 'running' AND started_at IS NULL THEN $now ELSE started_at END
             WHERE run_id = $run AND active_source IS NOT NULL
             """;
         command.With("$status", status.ToWire()).With("$run", runId).With("$now", DateTimeOffset.UtcNow.ToUnixMs());
-        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
+        command.ExecuteNonQuery();
+    }, ct);
 
-    public async Task MarkPlanningCompleteAsync(string runId, CancellationToken ct)
+    public Task MarkPlanningCompleteAsync(string runId, CancellationToken ct) => db.WriteAsync(session =>
     {
-        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
+        using var command = session.Connection.CreateCommand();
         command.CommandText = "UPDATE runs SET planning_complete = 1 WHERE run_id = $run";
         command.With("$run", runId);
-        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
+        command.ExecuteNonQuery();
+    }, ct);
 
-    public async Task AddErrorAsync(string runId, string error, CancellationToken ct)
+    public Task AddErrorAsync(string runId, string error, CancellationToken ct) => db.WriteAsync(session =>
     {
-        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
+        using var command = session.Connection.CreateCommand();
         command.CommandText = """
             UPDATE runs SET errors = json_insert(errors, '$[#]', $error)
             WHERE run_id = $run AND json_array_length(errors) < $max
             """;
         command.With("$run", runId).With("$error", Truncate(error, 2000)).With("$max", MaxErrors);
-        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
+        command.ExecuteNonQuery();
+    }, ct);
 
     private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max] + "…";
 
     public async Task<IngestionRun?> TryFinishAsync(string runId, DateTimeOffset now, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
-        var run = await GetRunAsync(connection, tx, runId, ct).ConfigureAwait(false);
-        if (run is null || run.Status != RunStatus.Running || !run.Stages.IsSettled(run.PlanningComplete)) return null;
-        var status = run.Stages.PagesFailed > 0 || run.Stages.ProductsRejected > 0 || run.Errors.Count > 0
-            ? RunStatus.PartiallySucceeded
-            : RunStatus.Succeeded;
-        await using (var command = connection.CreateCommand())
+        // Every page asks; only a settled run needs the writer. The caller's own counters have committed before it asks,
+        // so the last page's caller always sees the run settled.
+        if (await GetRunAsync(runId, ct).ConfigureAwait(false) is not { Status: RunStatus.Running } seen || !seen.Stages.IsSettled(seen.PlanningComplete))
+            return null;
+        return await db.WriteAsync(session =>
         {
-            command.Transaction = tx;
+            var run = GetRun(session.Connection, runId);
+            if (run is null || run.Status != RunStatus.Running || !run.Stages.IsSettled(run.PlanningComplete)) return null;
+            var status = run.Stages.PagesFailed > 0 || run.Stages.ProductsRejected > 0 || run.Errors.Count > 0
+                ? RunStatus.PartiallySucceeded
+                : RunStatus.Succeeded;
+            using var command = session.Connection.CreateCommand();
             command.CommandText = "UPDATE runs SET status = $status, finished_at = $now, active_source = NULL WHERE run_id = $run AND status = 'running'";
             command.With("$status", status.ToWire()).With("$now", now.ToUnixMs()).With("$run", runId);
-            if (await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0) return null;
-        }
-        await tx.CommitAsync(ct).ConfigureAwait(false);
-        return run with { Status = status, FinishedAt = now };
+            if (command.ExecuteNonQuery() == 0) return null;
+            return run with { Status = status, FinishedAt = now };
+        }, ct).ConfigureAwait(false);
     }
 
-    public async Task<bool> EndAsync(string runId, RunStatus status, string? error, DateTimeOffset now, CancellationToken ct)
+    public Task<bool> EndAsync(string runId, RunStatus status, string? error, DateTimeOffset now, CancellationToken ct)
     {
         if (!status.IsTerminal()) throw new ArgumentException("EndAsync takes a terminal status.", nameof(status));
-        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
+        return EndRunAsync(runId, status, error, now, ct);
+    }
+
+    private Task<bool> EndRunAsync(string runId, RunStatus status, string? error, DateTimeOffset now, CancellationToken ct) => db.WriteAsync(session =>
+    {
+        using var command = session.Connection.CreateCommand();
         command.CommandText = """
             UPDATE runs SET status = $status, finished_at = $now, active_source = NULL,
                 errors = CASE WHEN $error IS NULL OR json_array_length(errors) >= $max THEN errors ELSE json_insert(errors, '$[#]', $error) END
@@ -229,8 +216,8 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
             """;
         command.With("$status", status.ToWire()).With("$now", now.ToUnixMs()).With("$run", runId)
             .With("$error", error is null ? null : Truncate(error, 2000)).With("$max", MaxErrors);
-        return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0;
-    }
+        return command.ExecuteNonQuery() > 0;
+    }, ct);
 
     public async Task<string?> GetCheckpointAsync(string consumer, string shardId, CancellationToken ct)
     {
@@ -241,17 +228,16 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
         return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
     }
 
-    public async Task SetCheckpointAsync(string consumer, string shardId, string sequenceNumber, CancellationToken ct)
+    public Task SetCheckpointAsync(string consumer, string shardId, string sequenceNumber, CancellationToken ct) => db.WriteAsync(session =>
     {
-        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
+        using var command = session.Connection.CreateCommand();
         command.CommandText = """
             INSERT INTO checkpoints (consumer, shard_id, seq) VALUES ($c, $s, $q)
             ON CONFLICT(consumer, shard_id) DO UPDATE SET seq = excluded.seq
             """;
         command.With("$c", consumer).With("$s", shardId).With("$q", sequenceNumber);
-        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
+        command.ExecuteNonQuery();
+    }, ct);
 
     private const string RefreshColumns = "refresh_id, status, created_at, started_at, finished_at, products_loaded, observations_loaded, error, trigger";
 
@@ -274,10 +260,9 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
         return refresh;
     }
 
-    public async Task UpdateRefreshAsync(WarehouseRefresh refresh, CancellationToken ct)
+    public Task UpdateRefreshAsync(WarehouseRefresh refresh, CancellationToken ct) => db.WriteAsync(session =>
     {
-        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
+        using var command = session.Connection.CreateCommand();
         command.CommandText = $"""
             INSERT INTO refreshes ({RefreshColumns}) VALUES ($id, $status, $created, $started, $finished, $products, $observations, $error, $trigger)
             ON CONFLICT(refresh_id) DO UPDATE SET status = excluded.status, started_at = excluded.started_at, finished_at = excluded.finished_at,
@@ -287,8 +272,8 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
             .With("$started", refresh.StartedAt?.ToUnixMs()).With("$finished", refresh.FinishedAt?.ToUnixMs())
             .With("$products", refresh.ProductsLoaded).With("$observations", refresh.ObservationsLoaded)
             .With("$error", refresh.Error).With("$trigger", refresh.Trigger);
-        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
+        command.ExecuteNonQuery();
+    }, ct);
 
     public async Task<WarehouseRefresh?> GetRefreshAsync(string refreshId, CancellationToken ct)
     {

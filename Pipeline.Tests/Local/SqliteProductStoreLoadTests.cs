@@ -1,0 +1,210 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Core.Adapters.Local;
+using Pipeline.Core.Domain;
+using Pipeline.Core.Ports;
+using Pipeline.Core.Sources;
+using Pipeline.Core.Stages;
+
+namespace Pipeline.Tests.Local;
+
+/// <summary>
+/// The SQLite store's load paths: a bulk load defers the sort indexes and builds them at its end (or when its run
+/// stopped writing), and the change feed hands the warehouse refresh only what changed since its last load.
+/// </summary>
+public sealed class SqliteProductStoreLoadTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T1 = new(2026, 3, 1, 6, 0, 0, TimeSpan.Zero);
+    private static readonly string[] SortIndexes = ["products_category_price", "products_price", "products_source_title", "products_title"];
+    private readonly TempFolder _dir = new();
+    private readonly ManualClock _clock = new();
+    private SqliteDatabase _db = null!;
+    private SqliteProductStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _db = new SqliteDatabase(Path.Combine(_dir.Path, "store.db"));
+        _store = new SqliteProductStore(_db, _clock);
+        await _store.EnsureCreatedAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _db.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    /// <summary>Synthetic products, parsed as the transform parses them (content hash included).</summary>
+    private static List<Product> Synthetic(int count, int epoch = 1) =>
+        Enumerable.Range(0, (count + 99) / 100)
+            .SelectMany(page => CatalogPageParser.Parse(SyntheticSource.GeneratePage(42, epoch, count, page * 100, Math.Min(100, count - page * 100)),
+                CatalogFormat.DummyJson, new ParseContext("synthetic", "run-1", "k", T1)).Products)
+            .ToList();
+
+    private async Task<List<string>> IndexesAsync()
+    {
+        var names = new List<string>();
+        await using var connection = await _db.OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'products' AND name LIKE 'products_%' ORDER BY name";
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) names.Add(reader.GetString(0));
+        return names;
+    }
+
+    [Fact]
+    public async Task A_small_load_is_not_a_bulk_load()
+    {
+        Assert.False(await _store.BeginBulkLoadAsync(SqliteProductStore.BulkLoadThreshold - 1, CancellationToken.None));
+        Assert.False(_store.BulkLoading);
+        Assert.Equal(SortIndexes, await IndexesAsync());
+    }
+
+    [Fact]
+    public async Task A_bulk_load_defers_the_sort_indexes_answers_queries_meanwhile_and_builds_them_at_its_end()
+    {
+        Assert.True(await _store.BeginBulkLoadAsync(100_000, CancellationToken.None));
+        Assert.Empty(await IndexesAsync());
+        var products = Synthetic(500);
+        await _store.UpsertAsync(products, "run-1", T1, CancellationToken.None);
+
+        var query = new ProductQuery { Sort = ProductSort.PriceAscending, Limit = 20 };
+        var during = await _store.QueryAsync(query, CancellationToken.None);
+        var expected = products.OrderBy(p => (double)p.Price).ThenBy(p => p.Id, StringComparer.Ordinal).Take(20).Select(p => p.Id).ToList();
+        Assert.Equal(expected, during.Items.Select(p => p.Id).ToList());
+
+        await _store.EndBulkLoadAsync(CancellationToken.None);
+        Assert.False(_store.BulkLoading);
+        Assert.Equal(SortIndexes, await IndexesAsync());
+        var after = await _store.QueryAsync(query, CancellationToken.None);
+        Assert.Equal(expected, after.Items.Select(p => p.Id).ToList());
+    }
+
+    [Fact]
+    public async Task A_store_holding_more_than_a_quarter_of_the_load_keeps_its_indexes()
+    {
+        var held = SqliteProductStore.BulkLoadThreshold / 4 + 100;
+        await _store.UpsertAsync(Synthetic((int)held), "run-1", T1, CancellationToken.None);
+
+        Assert.False(await _store.BeginBulkLoadAsync(SqliteProductStore.BulkLoadThreshold, CancellationToken.None));
+        Assert.Equal(SortIndexes, await IndexesAsync());
+    }
+
+    [Fact]
+    public async Task A_bulk_load_whose_run_stopped_writing_is_ended_by_the_next_query()
+    {
+        Assert.True(await _store.BeginBulkLoadAsync(100_000, CancellationToken.None));
+        await _store.UpsertAsync(Synthetic(100), "run-1", T1, CancellationToken.None);
+
+        _clock.Advance(SqliteProductStore.BulkLoadIdleLimit - TimeSpan.FromSeconds(1));
+        await _store.QueryAsync(new ProductQuery(), CancellationToken.None);
+        Assert.True(_store.BulkLoading);
+
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        await _store.QueryAsync(new ProductQuery(), CancellationToken.None);
+        Assert.False(_store.BulkLoading);
+        Assert.Equal(SortIndexes, await IndexesAsync());
+    }
+
+    [Fact]
+    public async Task A_restart_during_a_bulk_load_builds_the_indexes()
+    {
+        Assert.True(await _store.BeginBulkLoadAsync(100_000, CancellationToken.None));
+        await _store.UpsertAsync(Synthetic(100), "run-1", T1, CancellationToken.None);
+
+        var restarted = new SqliteProductStore(_db, _clock);
+        await restarted.EnsureCreatedAsync(CancellationToken.None);
+        Assert.Equal(SortIndexes, await IndexesAsync());
+    }
+
+    [Fact]
+    public async Task The_change_feed_numbers_content_changes_and_new_observations_only()
+    {
+        Assert.Equal(0, await _store.CurrentPositionAsync(CancellationToken.None));
+        var first = Synthetic(300);
+        await _store.UpsertAsync(first, "run-1", T1, CancellationToken.None);
+        var afterFirst = await _store.CurrentPositionAsync(CancellationToken.None);
+        Assert.Equal(1, afterFirst);
+
+        // The same products again: nothing changes, the position stays.
+        await _store.UpsertAsync(first, "run-1b", T1.AddHours(1), CancellationToken.None);
+        Assert.Equal(afterFirst, await _store.CurrentPositionAsync(CancellationToken.None));
+
+        var next = Synthetic(300, epoch: 2);
+        var outcome = await _store.UpsertAsync(next, "run-2", T1.AddHours(6), CancellationToken.None);
+        var afterNext = await _store.CurrentPositionAsync(CancellationToken.None);
+        Assert.Equal(2, afterNext);
+
+        var changed = await ToListAsync(_store.ScanChangedAsync(afterFirst, afterNext, CancellationToken.None));
+        Assert.Equal(outcome.Upserted, changed.Count);
+        var firstHashes = first.ToDictionary(p => p.Id, p => p.ContentHash);
+        Assert.All(changed, p => Assert.NotEqual(firstHashes[p.Id], p.ContentHash));
+        Assert.Equal(300, (await ToListAsync(_store.ScanChangedAsync(-1, afterNext, CancellationToken.None))).Count);
+
+        var added = await ToListAsync(_store.ScanObservationsAddedAsync(afterFirst, afterNext, CancellationToken.None));
+        Assert.Equal(outcome.PriceChanges, added.Count);
+        Assert.All(added, o => Assert.Equal("run-2", o.RunId));
+        Assert.All(added, o => Assert.NotNull(o.PreviousPrice));
+        Assert.Equal(300, (await ToListAsync(_store.ScanObservationsAddedAsync(0, afterFirst, CancellationToken.None))).Count);
+    }
+
+    [Fact]
+    public async Task Consumer_positions_are_kept()
+    {
+        Assert.Null(await _store.GetConsumerPositionAsync("warehouse", CancellationToken.None));
+        await _store.SetConsumerPositionAsync("warehouse", 7, CancellationToken.None);
+        await _store.SetConsumerPositionAsync("warehouse", 9, CancellationToken.None);
+        Assert.Equal(9, await _store.GetConsumerPositionAsync("warehouse", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Incremental_refreshes_leave_the_warehouse_as_one_full_load_would()
+    {
+        var runs = new SqliteRunStore(_db);
+        await runs.EnsureCreatedAsync(CancellationToken.None);
+        var incremental = new DuckDbWarehouse(Path.Combine(_dir.Path, "incremental.duckdb"), _clock);
+        var refresher = new WarehouseRefresher(_store, runs, incremental, _clock, NullLogger<WarehouseRefresher>.Instance);
+
+        await _store.UpsertAsync(Synthetic(400), "run-1", T1, CancellationToken.None);
+        var first = await refresher.ExecuteAsync((await refresher.CreateAsync("test", CancellationToken.None)).RefreshId, CancellationToken.None);
+        Assert.Equal(RunStatus.Succeeded, first.Status);
+        Assert.Equal((400, 400), (first.ProductsLoaded, first.ObservationsLoaded));
+
+        var outcome = await _store.UpsertAsync(Synthetic(450, epoch: 2), "run-2", T1.AddHours(6), CancellationToken.None);
+        var second = await refresher.ExecuteAsync((await refresher.CreateAsync("test", CancellationToken.None)).RefreshId, CancellationToken.None);
+        Assert.Equal(RunStatus.Succeeded, second.Status);
+        // Only what changed: the products rewritten (new or changed), their new observations.
+        Assert.Equal(outcome.Upserted, second.ProductsLoaded);
+        Assert.Equal(outcome.PriceChanges + 50, second.ObservationsLoaded);
+
+        var third = await refresher.ExecuteAsync((await refresher.CreateAsync("test", CancellationToken.None)).RefreshId, CancellationToken.None);
+        Assert.Equal((0, 0), (third.ProductsLoaded, third.ObservationsLoaded));
+
+        var full = new DuckDbWarehouse(Path.Combine(_dir.Path, "full.duckdb"), _clock);
+        await full.EnsureSchemaAsync(CancellationToken.None);
+        await full.LoadAsync("full", _store.ScanAsync(CancellationToken.None), _store.ScanPriceObservationsAsync(CancellationToken.None), CancellationToken.None);
+        Assert.Equal(await full.TopCategoriesAsync(null, 50, CancellationToken.None), await incremental.TopCategoriesAsync(null, 50, CancellationToken.None));
+        Assert.Equal(await full.CheapestProductsAsync(null, null, 25, CancellationToken.None), await incremental.CheapestProductsAsync(null, null, 25, CancellationToken.None));
+        Assert.Equal(await full.PriceChangesAsync(null, 100, CancellationToken.None), await incremental.PriceChangesAsync(null, 100, CancellationToken.None));
+    }
+
+    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
+    {
+        var list = new List<T>();
+        await foreach (var item in items) list.Add(item);
+        return list;
+    }
+}
+
+/// <summary>A clock the test moves by hand (timestamps and wall time together).</summary>
+internal sealed class ManualClock : TimeProvider
+{
+    private DateTimeOffset _now = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public void Advance(TimeSpan by) => _now += by;
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => _now.UtcTicks;
+}

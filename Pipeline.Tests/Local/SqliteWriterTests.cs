@@ -1,0 +1,138 @@
+using Microsoft.Data.Sqlite;
+using Pipeline.Core.Adapters.Local;
+
+namespace Pipeline.Tests.Local;
+
+/// <summary>
+/// The single writer of a SQLite file: queued writes commit together, each under its own savepoint, so one failing
+/// write loses only its own changes. A gate write holds the writer while the others queue behind it.
+/// </summary>
+public sealed class SqliteWriterTests : IAsyncLifetime
+{
+    private readonly TempFolder _dir = new();
+    private SqliteDatabase _db = null!;
+
+    public async Task InitializeAsync()
+    {
+        _db = new SqliteDatabase(Path.Combine(_dir.Path, "writer.db"));
+        await _db.ExecuteAsync("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)", CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _db.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    /// <summary>Holds the writer inside a write until released, so that the writes queued meanwhile form one group.</summary>
+    private (Task Gate, ManualResetEventSlim Release) HoldWriter()
+    {
+        var entered = new ManualResetEventSlim();
+        var release = new ManualResetEventSlim();
+        var gate = _db.WriteAsync(_ =>
+        {
+            entered.Set();
+            release.Wait(TimeSpan.FromSeconds(30));
+        }, CancellationToken.None);
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(30)), "the writer never started the gate write");
+        return (gate, release);
+    }
+
+    private Task Insert(int id, CancellationToken ct = default) =>
+        _db.WriteAsync(s => s.Statement("INSERT INTO items (id, name) VALUES (?1, ?2)").Int(1, id).Text(2, $"item {id}").Run(), ct);
+
+    private async Task<List<long>> IdsAsync()
+    {
+        var ids = new List<long>();
+        await using var connection = await _db.OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id FROM items ORDER BY id";
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) ids.Add(reader.GetInt64(0));
+        return ids;
+    }
+
+    [Fact]
+    public async Task Writes_queued_together_commit_in_one_transaction()
+    {
+        var before = _db.Commits;
+        var (gate, release) = HoldWriter();
+        var writes = Enumerable.Range(1, 200).Select(i => Insert(i)).ToList();
+        release.Set();
+        await gate;
+        await Task.WhenAll(writes);
+
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), await IdsAsync());
+        // 201 writes, committed in as few groups as the group limits allow (512 writes or 100 ms each): one per write would be 201.
+        var commits = _db.Commits - before;
+        Assert.InRange(commits, 1, 20);
+    }
+
+    [Fact]
+    public async Task A_failing_write_rolls_back_only_its_own_changes()
+    {
+        var (gate, release) = HoldWriter();
+        var first = Insert(1);
+        var failing = _db.WriteAsync(s =>
+        {
+            s.Statement("INSERT INTO items (id, name) VALUES (?1, ?2)").Int(1, 2).Text(2, "doomed").Run();
+            throw new InvalidOperationException("the write found something wrong");
+        }, CancellationToken.None);
+        var duplicate = Insert(1);
+        var third = Insert(3);
+        release.Set();
+        await gate;
+
+        await first;
+        await third;
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
+        Assert.Equal("the write found something wrong", error.Message);
+        var constraint = await Assert.ThrowsAsync<SqliteException>(() => duplicate);
+        Assert.Equal(19, constraint.SqliteErrorCode); // SQLITE_CONSTRAINT
+        Assert.Equal([1L, 3L], await IdsAsync());
+    }
+
+    [Fact]
+    public async Task A_write_cancelled_while_queued_never_runs()
+    {
+        var (gate, release) = HoldWriter();
+        using var cancel = new CancellationTokenSource();
+        var cancelled = Insert(7, cancel.Token);
+        var kept = Insert(8);
+        await cancel.CancelAsync();
+        release.Set();
+        await gate;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        await kept;
+        Assert.Equal([8L], await IdsAsync());
+    }
+
+    [Fact]
+    public async Task Disposing_finishes_the_queued_writes_and_refuses_new_ones()
+    {
+        var (gate, release) = HoldWriter();
+        var queued = Enumerable.Range(1, 20).Select(i => Insert(i)).ToList();
+        release.Set();
+        await _db.DisposeAsync();
+
+        await gate;
+        await Task.WhenAll(queued);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => Insert(21));
+        await using var reopened = new SqliteDatabase(Path.Combine(_dir.Path, "writer.db"));
+        _db = reopened;
+        Assert.Equal(20, (await IdsAsync()).Count);
+    }
+
+    [Fact]
+    public async Task A_write_on_a_file_that_is_not_a_database_fails_with_sqlite_error()
+    {
+        var path = Path.Combine(_dir.Path, "not-a-database.db");
+        await File.WriteAllTextAsync(path, new string('x', 8192));
+        await using var broken = new SqliteDatabase(path);
+
+        await Assert.ThrowsAsync<SqliteException>(() => broken.ExecuteAsync("CREATE TABLE t (x)", CancellationToken.None));
+        // The writer keeps serving: the next write gets the same clear error, not a hang.
+        await Assert.ThrowsAsync<SqliteException>(() => broken.ExecuteAsync("CREATE TABLE t (x)", CancellationToken.None));
+    }
+}
