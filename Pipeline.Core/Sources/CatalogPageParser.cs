@@ -281,13 +281,44 @@ public static class CatalogPageParser
     {
         if (reader.TokenType == JsonTokenType.Number)
         {
-            if (reader.TryGetDecimal(out var value)) return value;
+            if (TryReadPlainDecimal(reader.ValueSpan, out var value) || reader.TryGetDecimal(out value)) return value;
             d.Fail($"'{field}' is out of range");
             return null;
         }
         if (reader.TokenType != JsonTokenType.Null) d.Fail($"'{field}' must be a number but is {Describe(reader.TokenType)}");
         reader.Skip();
         return null;
+    }
+
+    /// <summary>
+    /// The common number shape (digits, maybe a point and more digits; no sign, no exponent, at most 18 digits) read
+    /// straight into a decimal, with the scale the text has ("695.00" keeps two places), as <see cref="Utf8JsonReader.TryGetDecimal"/>
+    /// reads it; anything else is left to the reader.
+    /// </summary>
+    internal static bool TryReadPlainDecimal(ReadOnlySpan<byte> number, out decimal value)
+    {
+        value = 0m;
+        if (number.Length > 19) return false;
+        ulong mantissa = 0;
+        var digits = 0;
+        var scale = -1;
+        foreach (var b in number)
+        {
+            if (b == (byte)'.')
+            {
+                if (scale >= 0) return false;
+                scale = 0;
+                continue;
+            }
+            var digit = (uint)(b - '0');
+            if (digit > 9) return false;
+            mantissa = mantissa * 10 + digit;
+            digits++;
+            if (scale >= 0) scale++;
+        }
+        if (digits == 0 || digits > 18 || scale == 0) return false;
+        value = new decimal((int)(uint)mantissa, (int)(uint)(mantissa >> 32), 0, false, (byte)Math.Max(scale, 0));
+        return true;
     }
 
     private static int? ReadInt(ref Utf8JsonReader reader, Draft d, string field)
