@@ -486,7 +486,9 @@ internal sealed class RepeatedStrings
             var value = reader.GetString()!;
             return (value, slug ? Slug.From(value) : null);
         }
-        var slot = (int)(XxHash3.HashToUInt64(bytes) & (Slots - 1));
+        if (bytes.IsEmpty) return ("", slug ? "" : null);
+        // A cheap slot from the length and three bytes: a collision only costs a new string.
+        var slot = (bytes.Length * 31 + bytes[0] * 7 + bytes[bytes.Length / 2] * 3 + bytes[^1]) & (Slots - 1);
         if (_keys[slot] is { } key && bytes.SequenceEqual(key))
         {
             if (slug) return (_values[slot], _slugs[slot] ??= Slug.From(_values[slot]));
@@ -625,8 +627,10 @@ public static class ContentHash
         public void Write(string? value)
         {
             if (value is null) { WriteCount(-1); return; }
-            // Lone surrogates become U+FFFD, as Encoding.UTF8 writes them.
-            Utf8.FromUtf16(value, _buffer[(_length + Prefix)..], out _, out var written);
+            // ASCII (most text) narrowed directly; otherwise UTF-8 with lone surrogates as U+FFFD, as Encoding.UTF8 writes them.
+            var target = _buffer[(_length + Prefix)..];
+            if (Ascii.FromUtf16(value, target, out var written) != OperationStatus.Done)
+                Utf8.FromUtf16(value, target, out _, out written);
             WriteCount(written);
             _length += written;
         }
