@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Domain;
@@ -70,65 +71,166 @@ public sealed class SyntheticSource(IOptions<SyntheticOptions> options, TimeProv
         return Task.FromResult(new FetchedPage(bytes, url, "application/json"));
     }
 
-    /// <summary>Writes one DummyJSON-shaped page; public for benchmarks and tests.</summary>
+    /// <summary>
+    /// Writes one DummyJSON-shaped page (compact JSON, as <see cref="Utf8JsonWriter"/> writes it); public for benchmarks
+    /// and tests. The text is written straight as UTF-8 into a pooled buffer: every value is ASCII that JSON needs no
+    /// escape for, and the numbers are written from integers, so a product costs no string and no decimal arithmetic
+    /// (except the one product in ten whose price drifts).
+    /// </summary>
     public static byte[] GeneratePage(int seed, int epoch, int total, int skip, int limit)
     {
-        var buffer = new ArrayBufferWriter<byte>(Math.Max(1024, limit * 420));
-        using (var w = new Utf8JsonWriter(buffer))
+        var end = Math.Min(total, skip + limit);
+        var count = Math.Max(0, end - skip);
+        var rented = ArrayPool<byte>.Shared.Rent(Envelope + count * MaxProductBytes);
+        try
         {
-            w.WriteStartObject();
-            w.WriteStartArray("products");
-            var end = Math.Min(total, skip + limit);
-            for (var id = skip + 1; id <= end; id++) WriteProduct(w, seed, epoch, id);
-            w.WriteEndArray();
-            w.WriteNumber("total", total);
-            w.WriteNumber("skip", skip);
-            w.WriteNumber("limit", Math.Max(0, end - skip));
-            w.WriteEndObject();
+            var page = new PageText(rented);
+            page.Append("{\"products\":["u8);
+            for (var id = skip + 1; id <= end; id++)
+            {
+                if (id > skip + 1) page.Append((byte)',');
+                WriteProduct(ref page, seed, epoch, id);
+            }
+            page.Append("],\"total\":"u8);
+            page.Append(total);
+            page.Append(",\"skip\":"u8);
+            page.Append(skip);
+            page.Append(",\"limit\":"u8);
+            page.Append(count);
+            page.Append((byte)'}');
+            return page.Written.ToArray();
         }
-        return buffer.WrittenSpan.ToArray();
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
+
+    /// <summary>Bytes of the envelope around the products, at most; and of one product, at most (about 360 is usual).</summary>
+    private const int Envelope = 128, MaxProductBytes = 640;
 
     /// <summary>The price product <paramref name="id"/> has at <paramref name="epoch"/>.</summary>
     public static decimal PriceAt(int seed, int epoch, int id)
     {
-        var h = Mix((ulong)(uint)seed, (ulong)id, 1);
-        var basePrice = 1m + (h % 99_900) / 100m; // 1.00 .. 999.99
-        var drift = Mix((ulong)(uint)seed, (ulong)id, 1000UL + (ulong)(uint)epoch);
-        if (drift % 10 != 0) return basePrice;
-        var percent = (int)(drift / 10 % 31) - 15; // -15% .. +15%
-        if (percent == 0) percent = 5;
-        return Math.Round(basePrice * (100 + percent) / 100m, 2, MidpointRounding.AwayFromZero);
+        var basePrice = 1m + BasePriceCents(seed, id) % 99_900 / 100m; // 1.00 .. 999.99
+        return Drift(seed, epoch, id) is { } percent
+            ? Math.Round(basePrice * (100 + percent) / 100m, 2, MidpointRounding.AwayFromZero)
+            : basePrice;
     }
 
-    private static void WriteProduct(Utf8JsonWriter w, int seed, int epoch, int id)
+    private static ulong BasePriceCents(int seed, int id) => Mix((ulong)(uint)seed, (ulong)id, 1);
+
+    /// <summary>The percentage (-15 .. +15, never 0) by which the price moves at this epoch, for about one product in ten.</summary>
+    private static int? Drift(int seed, int epoch, int id)
+    {
+        var drift = Mix((ulong)(uint)seed, (ulong)id, 1000UL + (ulong)(uint)epoch);
+        if (drift % 10 != 0) return null;
+        var percent = (int)(drift / 10 % 31) - 15;
+        return percent == 0 ? 5 : percent;
+    }
+
+    private static readonly byte[][] CategoryBytes = [.. Categories.Select(Encoding.UTF8.GetBytes)];
+    private static readonly byte[][] AdjectiveBytes = [.. Adjectives.Select(Encoding.UTF8.GetBytes)];
+    private static readonly byte[][] AdjectiveLowerBytes = [.. Adjectives.Select(a => Encoding.UTF8.GetBytes(a.ToLowerInvariant()))];
+    private static readonly byte[][] NounBytes = [.. Nouns.Select(Encoding.UTF8.GetBytes)];
+    private static readonly byte[][] NounLowerBytes = [.. Nouns.Select(n => Encoding.UTF8.GetBytes(n.ToLowerInvariant()))];
+    private static readonly byte[][] BrandBytes = [.. Brands.Select(Encoding.UTF8.GetBytes)];
+
+    private static void WriteProduct(ref PageText w, int seed, int epoch, int id)
     {
         var h = Mix((ulong)(uint)seed, (ulong)id, 2);
-        var category = Categories[h % (ulong)Categories.Length];
-        var adjective = Adjectives[(h >> 8) % (ulong)Adjectives.Length];
-        var noun = Nouns[(h >> 16) % (ulong)Nouns.Length];
+        var category = (int)(h % (ulong)Categories.Length);
+        var adjective = (int)((h >> 8) % (ulong)Adjectives.Length);
+        var noun = (int)((h >> 16) % (ulong)Nouns.Length);
         var stock = (int)((h >> 24) % 150);
-        var rating = Math.Round(1m + ((h >> 32) % 400) / 100m, 2);
-        var discount = Math.Round(((h >> 40) % 2000) / 100m, 2);
-        w.WriteStartObject();
-        w.WriteNumber("id", id);
-        w.WriteString("title", string.Create(CultureInfo.InvariantCulture, $"{adjective} {noun} {id}"));
-        w.WriteString("description", string.Create(CultureInfo.InvariantCulture,
-            $"A {adjective.ToLowerInvariant()} {noun.ToLowerInvariant()} from the synthetic catalog (item {id})."));
-        w.WriteString("category", category);
-        w.WriteNumber("price", PriceAt(seed, epoch, id));
-        w.WriteNumber("discountPercentage", discount);
-        w.WriteNumber("rating", rating);
-        w.WriteNumber("stock", stock);
-        w.WriteStartArray("tags");
-        w.WriteStringValue(category);
-        w.WriteStringValue(noun.ToLowerInvariant());
-        w.WriteEndArray();
-        if ((h >> 48) % 2 == 0) w.WriteString("brand", Brands[(h >> 50) % (ulong)Brands.Length]);
-        w.WriteString("sku", string.Create(CultureInfo.InvariantCulture, $"SYN-{id:D8}"));
-        w.WriteString("availabilityStatus", stock == 0 ? "Out of Stock" : stock < 10 ? "Low Stock" : "In Stock");
-        w.WriteString("thumbnail", string.Create(CultureInfo.InvariantCulture, $"https://example.invalid/synthetic/{id}.webp"));
-        w.WriteEndObject();
+        w.Append("{\"id\":"u8);
+        w.Append(id);
+        w.Append(",\"title\":\""u8);
+        w.Append(AdjectiveBytes[adjective]);
+        w.Append((byte)' ');
+        w.Append(NounBytes[noun]);
+        w.Append((byte)' ');
+        w.Append(id);
+        w.Append("\",\"description\":\"A "u8);
+        w.Append(AdjectiveLowerBytes[adjective]);
+        w.Append((byte)' ');
+        w.Append(NounLowerBytes[noun]);
+        w.Append(" from the synthetic catalog (item "u8);
+        w.Append(id);
+        w.Append(").\",\"category\":\""u8);
+        w.Append(CategoryBytes[category]);
+        w.Append("\",\"price\":"u8);
+        if (Drift(seed, epoch, id) is null) w.AppendHundredths(100 + (long)(BasePriceCents(seed, id) % 99_900));
+        else w.Append(PriceAt(seed, epoch, id));
+        w.Append(",\"discountPercentage\":"u8);
+        w.AppendHundredths((long)((h >> 40) % 2000));
+        w.Append(",\"rating\":"u8);
+        w.AppendHundredths(100 + (long)((h >> 32) % 400));
+        w.Append(",\"stock\":"u8);
+        w.Append(stock);
+        w.Append(",\"tags\":[\""u8);
+        w.Append(CategoryBytes[category]);
+        w.Append("\",\""u8);
+        w.Append(NounLowerBytes[noun]);
+        w.Append("\"],"u8);
+        if ((h >> 48) % 2 == 0)
+        {
+            w.Append("\"brand\":\""u8);
+            w.Append(BrandBytes[(h >> 50) % (ulong)Brands.Length]);
+            w.Append("\","u8);
+        }
+        w.Append("\"sku\":\"SYN-"u8);
+        w.Append(id, "D8");
+        w.Append("\",\"availabilityStatus\":\""u8);
+        w.Append(stock == 0 ? "Out of Stock"u8 : stock < 10 ? "Low Stock"u8 : "In Stock"u8);
+        w.Append("\",\"thumbnail\":\"https://example.invalid/synthetic/"u8);
+        w.Append(id);
+        w.Append(".webp\"}"u8);
+    }
+
+    /// <summary>A page's UTF-8 text being written into a buffer big enough for it.</summary>
+    private ref struct PageText(Span<byte> buffer)
+    {
+        private readonly Span<byte> _buffer = buffer;
+        private int _length;
+
+        public readonly ReadOnlySpan<byte> Written => _buffer[.._length];
+
+        public void Append(byte value) => _buffer[_length++] = value;
+
+        public void Append(scoped ReadOnlySpan<byte> text)
+        {
+            text.CopyTo(_buffer[_length..]);
+            _length += text.Length;
+        }
+
+        public void Append(int value, string? format = null)
+        {
+            value.TryFormat(_buffer[_length..], out var written, format, CultureInfo.InvariantCulture);
+            _length += written;
+        }
+
+        public void Append(decimal value)
+        {
+            value.TryFormat(_buffer[_length..], out var written, default, CultureInfo.InvariantCulture);
+            _length += written;
+        }
+
+        /// <summary>
+        /// A count of hundredths as the decimal <c>hundredths / 100m</c> prints: no trailing zeros in the fraction and no
+        /// point without one ("1", "1.5", "1.25"), which is the text the generator's decimal arithmetic always gave.
+        /// </summary>
+        public void AppendHundredths(long hundredths)
+        {
+            var whole = hundredths / 100;
+            var cents = (int)(hundredths % 100);
+            whole.TryFormat(_buffer[_length..], out var written, default, CultureInfo.InvariantCulture);
+            _length += written;
+            if (cents == 0) return;
+            _buffer[_length++] = (byte)'.';
+            _buffer[_length++] = (byte)('0' + cents / 10);
+            if (cents % 10 != 0) _buffer[_length++] = (byte)('0' + cents % 10);
+        }
     }
 
     private static ulong Mix(ulong a, ulong b, ulong c)

@@ -186,4 +186,83 @@ public sealed class CatalogPageParserTests
     [InlineData("  Home  Decoration ", "home-decoration")]
     [InlineData("kitchen-accessories", "kitchen-accessories")]
     public void Slugs(string input, string expected) => Assert.Equal(expected, Slug.From(input));
+
+    [Fact]
+    public void DummyJson_fixture_products_carry_every_field_as_the_json_has_it_normalised()
+    {
+        using var json = JsonDocument.Parse(SharedFixtures.ReadBytes("dummyjson", "products.json"));
+        var products = CatalogPageParser.Parse(DummyEnvelope(), CatalogFormat.DummyJson, Context).Products;
+
+        Assert.Equal(json.RootElement.GetArrayLength(), products.Count);
+        foreach (var (e, p) in json.RootElement.EnumerateArray().Zip(products))
+        {
+            Assert.Equal(e.GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture), p.SourceId);
+            Assert.Equal("dummyjson", p.Source);
+            Assert.Equal(e.GetProperty("title").GetString()!.Trim(), p.Title);
+            Assert.Equal(e.GetProperty("description").GetString()!.Trim(), p.Description);
+            Assert.Equal(Slug.From(e.GetProperty("category").GetString()!), p.Category);
+            Assert.Equal(e.TryGetProperty("brand", out var brand) ? brand.GetString()!.Trim() : null, p.Brand);
+            AssertSameDecimal(e.GetProperty("price").GetDecimal(), p.Price);
+            AssertSameDecimal(e.GetProperty("discountPercentage").GetDecimal(), p.DiscountPercentage!.Value);
+            AssertSameDecimal(e.GetProperty("rating").GetDecimal(), p.Rating!.Value);
+            Assert.Equal(e.GetProperty("stock").GetInt32(), p.Stock);
+            Assert.Equal(Slug.From(e.GetProperty("availabilityStatus").GetString()!), p.Availability);
+            Assert.Equal(e.GetProperty("tags").EnumerateArray().Select(t => t.GetString()!), p.Tags);
+            Assert.Equal(e.GetProperty("sku").GetString(), p.Sku);
+            Assert.Equal(e.GetProperty("thumbnail").GetString(), p.Thumbnail);
+            Assert.Equal(Context.SeenAt, p.FirstSeen);
+            Assert.Equal(Context.SeenAt, p.LastSeen);
+            Assert.Equal(Context.SeenAt, p.LastChanged);
+            Assert.Equal(Context.RunId, p.LastRunId);
+            Assert.Equal(ContentHash.Of(p), p.ContentHash);
+        }
+    }
+
+    [Fact]
+    public void FakeStore_fixture_products_carry_every_field_as_the_json_has_it_normalised()
+    {
+        using var json = JsonDocument.Parse(SharedFixtures.ReadBytes("fakestore", "products.json"));
+        var context = Context with { Source = "fakestore" };
+        var products = CatalogPageParser.Parse(SharedFixtures.ReadBytes("fakestore", "products.json"), CatalogFormat.FakeStore, context).Products;
+
+        Assert.Equal(json.RootElement.GetArrayLength(), products.Count);
+        foreach (var (e, p) in json.RootElement.EnumerateArray().Zip(products))
+        {
+            Assert.Equal(e.GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture), p.SourceId);
+            Assert.Equal(e.GetProperty("title").GetString()!.Trim(), p.Title);
+            Assert.Equal(e.GetProperty("description").GetString()!.Trim(), p.Description);
+            Assert.Equal(Slug.From(e.GetProperty("category").GetString()!), p.Category);
+            Assert.Null(p.Brand);
+            AssertSameDecimal(e.GetProperty("price").GetDecimal(), p.Price);
+            AssertSameDecimal(e.GetProperty("rating").GetProperty("rate").GetDecimal(), p.Rating!.Value);
+            Assert.Null(p.DiscountPercentage);
+            Assert.Null(p.Stock);
+            Assert.Equal("unknown", p.Availability);
+            Assert.Empty(p.Tags);
+            Assert.Null(p.Sku);
+            Assert.Equal(e.GetProperty("image").GetString(), p.Thumbnail);
+            Assert.Equal(ContentHash.Of(p), p.ContentHash);
+        }
+    }
+
+    [Fact]
+    public void Escaped_names_and_values_read_as_their_plain_forms_and_repeated_values_share_one_string()
+    {
+        var plain = ParseDummy("""{"products":[{"id":1,"title":"Lamp","category":"Home Decoration","price":1.50,"brand":"Acme","tags":["x","y"]},{"id":2,"title":"Lamp","category":"Home Decoration","price":1.5,"brand":"Acme","tags":["x"]}]}""").Products;
+        var escaped = ParseDummy("""{"products":[{"id":1,"title":"Lamp","category":"Home Decoration","price":1.50,"brand":"Acme","tags":["x","y"]}]}""").Products;
+
+        Assert.Equal(plain[0] with { ContentHash = "" }, escaped[0] with { ContentHash = "", Tags = plain[0].Tags });
+        Assert.Equal(plain[0].Tags, escaped[0].Tags);
+        Assert.Equal(plain[0].ContentHash, escaped[0].ContentHash);
+        Assert.Equal("home-decoration", plain[1].Category);
+        Assert.Same(plain[0].Category, plain[1].Category);
+        Assert.Same(plain[0].Brand, plain[1].Brand);
+        Assert.Equal(2, plain[0].Price.Scale);
+    }
+
+    private static void AssertSameDecimal(decimal expected, decimal actual)
+    {
+        Assert.Equal(expected, actual);
+        Assert.Equal(expected.Scale, actual.Scale);
+    }
 }
