@@ -183,13 +183,19 @@ public sealed class RedeliveryTests : IAsyncLifetime
         var secondLoad = await refresher.ExecuteAsync((await refresher.CreateAsync("test", CancellationToken.None)).RefreshId, CancellationToken.None);
         var stored = await Get<IRunStore>().GetRefreshAsync(secondLoad.RefreshId, CancellationToken.None);
         var again = await refresher.ExecuteAsync(secondLoad.RefreshId, CancellationToken.None); // the same refresh delivered again
+        // A crash between a load and the feed position it records: the next refresh loads the same changes again.
+        await ((IProductChangeFeed)Get<IProductStore>()).SetConsumerPositionAsync(WarehouseRefresher.FeedConsumer, 0, CancellationToken.None);
+        var reloaded = await refresher.ExecuteAsync((await refresher.CreateAsync("test", CancellationToken.None)).RefreshId, CancellationToken.None);
 
         Assert.Equal(RunStatus.Succeeded, firstLoad.Status);
         Assert.Equal(RunStatus.Succeeded, secondLoad.Status);
+        Assert.Equal(RunStatus.Succeeded, reloaded.Status);
         Assert.Equal(stored, again);
         Assert.Equal(once, await MetricsAsync());
+        // Nothing changed since the first load: the second loads nothing.
+        Assert.Equal((0L, 0L), (secondLoad.ProductsLoaded, secondLoad.ObservationsLoaded));
         // A repeated load merges every product again but inserts no observation (both warehouses count it so).
-        Assert.Equal((firstLoad.ProductsLoaded, 0L), (secondLoad.ProductsLoaded, secondLoad.ObservationsLoaded));
+        Assert.Equal((firstLoad.ProductsLoaded, 0L), (reloaded.ProductsLoaded, reloaded.ObservationsLoaded));
         Assert.Equal(195, firstLoad.ObservationsLoaded);
         Assert.Equal(194, (await warehouse.TopCategoriesAsync(null, 100, CancellationToken.None)).Sum(c => c.ProductCount));
         var change = Assert.Single(await warehouse.PriceChangesAsync(null, 100, CancellationToken.None));
