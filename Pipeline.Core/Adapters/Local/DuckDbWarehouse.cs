@@ -6,71 +6,84 @@ using Pipeline.Core.Ports;
 namespace Pipeline.Core.Adapters.Local;
 
 /// <summary>
-/// The embedded warehouse on DuckDB, with the same tables and metric definitions as BigQuery (docs/metrics.md).
-/// Loads go through staging tables filled by DuckDB's appender, then merge by key, so a repeated load adds nothing.
+/// The embedded warehouse on DuckDB, with the same tables and metric definitions as BigQuery (docs/metrics.md), plus a
+/// price_changes table the load computes so that the change metrics are a top-N. One database instance stays open
+/// for the adapter's lifetime (opened at first use, closed by <see cref="DisposeAsync"/>); every read and every load
+/// runs on its own connection to it, so reads never wait for a running load and see only committed data. Loads are
+/// chunked (<see cref="DuckDbWarehouseLoad"/>) under the configured <c>memory_limit</c>, one at a time.
 /// </summary>
-public sealed class DuckDbWarehouse : IWarehouse
+public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
 {
     private readonly string _connectionString;
     private readonly TimeProvider _clock;
+    private readonly DuckDbWarehouseOptions _options;
     private readonly SemaphoreSlim _writer = new(1, 1);
-    private volatile bool _schemaReady;
+    private readonly SemaphoreSlim _opening = new(1, 1);
+    private DuckDBConnection? _root;
+    private volatile bool _disposed;
 
-    public DuckDbWarehouse(string path, TimeProvider clock)
+    public DuckDbWarehouse(string path, TimeProvider clock, DuckDbWarehouseOptions? options = null)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         _connectionString = $"Data Source={full}";
         _clock = clock;
+        _options = options ?? new DuckDbWarehouseOptions();
+        if (_options.ChunkRows < 1) throw new ArgumentOutOfRangeException(nameof(options), "ChunkRows must be at least 1.");
     }
 
     public string ProviderName => "DuckDb";
 
-    private async Task<DuckDBConnection> OpenAsync(CancellationToken ct)
+    /// <summary>Opens the database instance once: settings, then the schema (created or migrated).</summary>
+    private async ValueTask OpenDatabaseAsync(CancellationToken ct)
     {
+        if (Volatile.Read(ref _root) is not null) return;
+        await _opening.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_root is not null) return;
+            var root = new DuckDBConnection(_connectionString);
+            try
+            {
+                await root.OpenAsync(ct).ConfigureAwait(false);
+                if (!string.IsNullOrWhiteSpace(_options.MemoryLimit))
+                    await DuckDbWarehouseSchema.ExecuteAsync(root, $"SET memory_limit = '{MemoryLimit(_options.MemoryLimit)}'", ct).ConfigureAwait(false);
+                await DuckDbWarehouseSchema.EnsureAsync(root, ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                await root.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+            Volatile.Write(ref _root, root);
+        }
+        finally
+        {
+            _opening.Release();
+        }
+    }
+
+    /// <summary>The configured limit, checked to be a plain size (it is written into SQL).</summary>
+    private static string MemoryLimit(string value)
+    {
+        var trimmed = value.Trim();
+        if (!trimmed.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or ' '))
+            throw new ArgumentException($"MemoryLimit '{value}' is not a size such as 256MB.", nameof(value));
+        return trimmed;
+    }
+
+    /// <summary>A new connection to the open database instance.</summary>
+    private async Task<DuckDBConnection> ConnectAsync(CancellationToken ct)
+    {
+        await OpenDatabaseAsync(ct).ConfigureAwait(false);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var connection = new DuckDBConnection(_connectionString);
         await connection.OpenAsync(ct).ConfigureAwait(false);
         return connection;
     }
 
-    private const string Schema = """
-        CREATE TABLE IF NOT EXISTS products (
-            product_id VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, source_id VARCHAR NOT NULL, title VARCHAR NOT NULL,
-            category VARCHAR NOT NULL, brand VARCHAR, price DECIMAL(38,9) NOT NULL, rating DECIMAL(38,9), stock BIGINT,
-            availability VARCHAR, content_hash VARCHAR NOT NULL, last_changed TIMESTAMP NOT NULL, refresh_id VARCHAR NOT NULL,
-            loaded_at TIMESTAMP NOT NULL);
-        CREATE TABLE IF NOT EXISTS price_observations (
-            product_id VARCHAR NOT NULL, source VARCHAR NOT NULL, run_id VARCHAR NOT NULL, price DECIMAL(38,9) NOT NULL,
-            previous_price DECIMAL(38,9), observed_at TIMESTAMP NOT NULL, PRIMARY KEY (product_id, run_id));
-        """;
-
-    public async Task EnsureSchemaAsync(CancellationToken ct)
-    {
-        if (_schemaReady) return;
-        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        await EnsureSchemaOnceAsync(connection, ct).ConfigureAwait(false);
-    }
-
-    private async Task EnsureSchemaOnceAsync(DuckDBConnection connection, CancellationToken ct)
-    {
-        await _writer.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            if (!_schemaReady) await ExecuteAsync(connection, Schema, ct).ConfigureAwait(false);
-            _schemaReady = true;
-        }
-        finally
-        {
-            _writer.Release();
-        }
-    }
-
-    private static async Task ExecuteAsync(DuckDBConnection connection, string sql, CancellationToken ct)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
+    public async Task EnsureSchemaAsync(CancellationToken ct) => await OpenDatabaseAsync(ct).ConfigureAwait(false);
 
     public async Task<WarehouseLoadResult> LoadAsync(
         string refreshId, IAsyncEnumerable<Product> products, IAsyncEnumerable<PriceObservation> observations, CancellationToken ct)
@@ -78,48 +91,9 @@ public sealed class DuckDbWarehouse : IWarehouse
         await _writer.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-            await ExecuteAsync(connection, Schema + """
-                CREATE OR REPLACE TEMP TABLE stg_products AS SELECT * FROM products LIMIT 0;
-                CREATE OR REPLACE TEMP TABLE stg_price_observations AS SELECT * FROM price_observations LIMIT 0;
-                """, ct).ConfigureAwait(false);
-            var loadedAt = _clock.GetUtcNow().UtcDateTime;
-            long productCount = 0, observationCount = 0;
-            using (var appender = connection.CreateAppender("stg_products"))
-            {
-                await foreach (var p in products.WithCancellation(ct).ConfigureAwait(false))
-                {
-                    appender.CreateRow()
-                        .AppendValue(p.Id).AppendValue(p.Source).AppendValue(p.SourceId).AppendValue(p.Title)
-                        .AppendValue(p.Category).AppendValue(p.Brand).AppendValue(p.Price).AppendValue(p.Rating)
-                        .AppendValue(p.Stock is { } stock ? (long?)stock : null).AppendValue(p.Availability).AppendValue(p.ContentHash)
-                        .AppendValue(p.LastChanged.UtcDateTime).AppendValue(refreshId).AppendValue(loadedAt)
-                        .EndRow();
-                    productCount++;
-                }
-            }
-            using (var appender = connection.CreateAppender("stg_price_observations"))
-            {
-                await foreach (var o in observations.WithCancellation(ct).ConfigureAwait(false))
-                {
-                    appender.CreateRow()
-                        .AppendValue(o.ProductId).AppendValue(o.Source).AppendValue(o.RunId).AppendValue(o.Price)
-                        .AppendValue(o.PreviousPrice).AppendValue(o.ObservedAt.UtcDateTime)
-                        .EndRow();
-                    observationCount++;
-                }
-            }
-            await ExecuteAsync(connection, "BEGIN TRANSACTION", ct).ConfigureAwait(false);
-            await ExecuteAsync(connection, "INSERT OR REPLACE INTO products SELECT * FROM stg_products", ct).ConfigureAwait(false);
-            long inserted;
-            await using (var merge = connection.CreateCommand())
-            {
-                merge.CommandText = "INSERT OR IGNORE INTO price_observations SELECT * FROM stg_price_observations";
-                inserted = await merge.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
-            await ExecuteAsync(connection, "COMMIT; DROP TABLE stg_products; DROP TABLE stg_price_observations;", ct).ConfigureAwait(false);
-            observationCount = inserted;
-            return new WarehouseLoadResult(productCount, observationCount);
+            await using var connection = await ConnectAsync(ct).ConfigureAwait(false);
+            var load = new DuckDbWarehouseLoad(connection, _options.ChunkRows, refreshId, _clock.GetUtcNow().UtcDateTime);
+            return await load.RunAsync(products, observations, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -129,9 +103,7 @@ public sealed class DuckDbWarehouse : IWarehouse
 
     private async Task<List<T>> QueryAsync<T>(string sql, Action<DbCommand> bind, Func<DbDataReader, T> map, CancellationToken ct)
     {
-        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        // Reads never take the write lock a running load holds: the schema is created once per instance.
-        if (!_schemaReady) await EnsureSchemaOnceAsync(connection, ct).ConfigureAwait(false);
+        await using var connection = await ConnectAsync(ct).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         bind(command);
@@ -175,18 +147,24 @@ public sealed class DuckDbWarehouse : IWarehouse
             r => new CheapProduct(r.GetString(0), r.GetString(1), r.GetString(2), r.GetDecimal(3)), ct).ConfigureAwait(false);
     }
 
-    private static string ChangesSql(string? source, string extraFilter, string order) => $"""
-        WITH ordered AS (
-            SELECT product_id, price, observed_at, run_id,
-                   lag(price) OVER (PARTITION BY product_id ORDER BY observed_at, run_id) AS old_price
-            FROM price_observations {(source is null ? "" : "WHERE source = $source")}),
-        changes AS (
-            SELECT o.product_id, p.title, p.category, o.old_price, o.price AS new_price,
-                   round(CAST((o.price - o.old_price) / o.old_price * 100 AS DECIMAL(38,9)), 2) AS change_pct, o.observed_at
-            FROM ordered o JOIN products p ON p.product_id = o.product_id
-            WHERE o.old_price IS NOT NULL AND o.old_price <> o.price AND o.old_price <> 0)
-        SELECT product_id, title, category, old_price, new_price, change_pct, observed_at FROM changes
-        WHERE true {extraFilter}
+    /// <summary>
+    /// The change rows (price_changes, which the load keeps) that pass <paramref name="filter"/>, first
+    /// <paramref name="order"/>, joined to their products for title and category. The top <c>$limit</c> rows are taken
+    /// before the join, so that DuckDB runs a top-N over price_changes alone (its dynamic filter skips the row groups
+    /// whose observed_at range cannot make the top); the join then looks up at most <c>$limit</c> products.
+    /// </summary>
+    private static string TopChangesSql(string filter, string order) => $"""
+        WITH top AS (SELECT * FROM price_changes c WHERE {filter} ORDER BY {order} LIMIT $limit)
+        SELECT c.product_id, p.title, p.category, c.old_price, c.new_price, c.change_pct, c.observed_at
+        FROM top c JOIN products p ON p.product_id = c.product_id
+        ORDER BY {order}
+        """;
+
+    /// <summary>The definition's form: join first, then order and limit (used when a change's product is missing).</summary>
+    private static string JoinedChangesSql(string filter, string order) => $"""
+        SELECT c.product_id, p.title, p.category, c.old_price, c.new_price, c.change_pct, c.observed_at
+        FROM price_changes c JOIN products p ON p.product_id = c.product_id
+        WHERE {filter}
         ORDER BY {order} LIMIT $limit
         """;
 
@@ -195,62 +173,39 @@ public sealed class DuckDbWarehouse : IWarehouse
         new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(6), DateTimeKind.Utc)));
 
     /// <summary>
-    /// The newest changes. Computing lag() over every observation costs seconds at millions of rows, so the newest
-    /// observations are tried first: take the time t of the <see cref="RecentWindow"/>-th newest observation, run the
-    /// same lag() over the full history of only the products observed at or after t, and keep changes at or after t.
-    /// Every change before t is older than all of those, so when they are at least <paramref name="limit"/> they are the
-    /// answer the full query gives; otherwise the full query runs.
+    /// Changes through <see cref="TopChangesSql"/>; when that yields fewer than the limit (fewer changes match, or a
+    /// change's product is not in products), the join-first form answers instead, as the definition would.
     /// </summary>
-    public async Task<IReadOnlyList<PriceChange>> PriceChangesAsync(string? source, int limit, CancellationToken ct)
+    private async Task<IReadOnlyList<PriceChange>> ChangesAsync(string filter, string order, Action<DbCommand> bind, int limit, CancellationToken ct)
     {
-        limit = Math.Clamp(limit, 1, 1000);
-        void Bind(DbCommand c)
-        {
-            if (source is not null) Add(c, "source", source);
-            Add(c, "limit", limit);
-        }
-        var recent = await QueryAsync(RecentChangesSql(source), c => { Bind(c); Add(c, "window", RecentWindow(limit)); }, MapChange, ct)
-            .ConfigureAwait(false);
-        if (recent.Count >= limit) return recent;
-        return await QueryAsync(ChangesSql(source, "", "observed_at DESC, product_id"), Bind, MapChange, ct).ConfigureAwait(false);
+        var top = await QueryAsync(TopChangesSql(filter, order), bind, MapChange, ct).ConfigureAwait(false);
+        if (top.Count >= limit) return top;
+        return await QueryAsync(JoinedChangesSql(filter, order), bind, MapChange, ct).ConfigureAwait(false);
     }
 
-    /// <summary>How many of the newest observations the first attempt of <see cref="PriceChangesAsync"/> looks at.</summary>
-    internal static int RecentWindow(int limit) => Math.Max(10_000, limit * 100);
+    public Task<IReadOnlyList<PriceChange>> PriceChangesAsync(string? source, int limit, CancellationToken ct)
+    {
+        limit = Math.Clamp(limit, 1, 1000);
+        return ChangesAsync(source is null ? "true" : "c.source = $source", "c.observed_at DESC, c.product_id",
+            c =>
+            {
+                if (source is not null) Add(c, "source", source);
+                Add(c, "limit", limit);
+            }, limit, ct);
+    }
 
-    private static string RecentChangesSql(string? source) => $"""
-        WITH cutoff AS (
-            SELECT min(observed_at) AS t FROM (
-                SELECT observed_at FROM price_observations {(source is null ? "" : "WHERE source = $source")}
-                ORDER BY observed_at DESC LIMIT $window)),
-        candidates AS (
-            SELECT DISTINCT product_id FROM price_observations
-            WHERE observed_at >= (SELECT t FROM cutoff) {(source is null ? "" : "AND source = $source")}),
-        ordered AS (
-            SELECT product_id, price, observed_at, run_id,
-                   lag(price) OVER (PARTITION BY product_id ORDER BY observed_at, run_id) AS old_price
-            FROM price_observations
-            WHERE product_id IN (SELECT product_id FROM candidates) {(source is null ? "" : "AND source = $source")}),
-        changes AS (
-            SELECT o.product_id, p.title, p.category, o.old_price, o.price AS new_price,
-                   CAST(round((o.price - o.old_price) / o.old_price * 100, 2) AS DECIMAL(18,2)) AS change_pct, o.observed_at
-            FROM ordered o JOIN products p ON p.product_id = o.product_id
-            WHERE o.old_price IS NOT NULL AND o.old_price <> o.price AND o.old_price <> 0
-              AND o.observed_at >= (SELECT t FROM cutoff))
-        SELECT product_id, title, category, old_price, new_price, change_pct, observed_at FROM changes
-        ORDER BY observed_at DESC, product_id LIMIT $limit
-        """;
-
-    public async Task<IReadOnlyList<PriceChange>> BiggestMovesAsync(string? source, DateTimeOffset since, bool drops, int limit, CancellationToken ct) =>
-        await QueryAsync(ChangesSql(source, $"AND observed_at >= $since AND change_pct {(drops ? "< 0" : "> 0")}",
-                drops ? "change_pct ASC, product_id" : "change_pct DESC, product_id"),
+    public Task<IReadOnlyList<PriceChange>> BiggestMovesAsync(string? source, DateTimeOffset since, bool drops, int limit, CancellationToken ct)
+    {
+        limit = Math.Clamp(limit, 1, 1000);
+        var filter = $"c.observed_at >= $since AND c.change_pct {(drops ? "< 0" : "> 0")}{(source is null ? "" : " AND c.source = $source")}";
+        return ChangesAsync(filter, drops ? "c.change_pct ASC, c.observed_at DESC, c.product_id" : "c.change_pct DESC, c.observed_at DESC, c.product_id",
             c =>
             {
                 if (source is not null) Add(c, "source", source);
                 Add(c, "since", since.UtcDateTime);
-                Add(c, "limit", Math.Clamp(limit, 1, 1000));
-            },
-            MapChange, ct).ConfigureAwait(false);
+                Add(c, "limit", limit);
+            }, limit, ct);
+    }
 
     public async Task<IReadOnlyList<PricePoint>> PriceHistoryAsync(string productId, CancellationToken ct) =>
         await QueryAsync("SELECT price, observed_at, run_id FROM price_observations WHERE product_id = $id ORDER BY observed_at, run_id",
@@ -263,5 +218,44 @@ public sealed class DuckDbWarehouse : IWarehouse
         var rows = await QueryAsync("SELECT max(loaded_at) FROM products", _ => { },
             r => r.IsDBNull(0) ? (DateTimeOffset?)null : new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(0), DateTimeKind.Utc)), ct).ConfigureAwait(false);
         return rows.Count == 0 ? null : rows[0];
+    }
+
+    /// <summary>Waits for a running load to end, then closes the database instance (DuckDB checkpoints it).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        await _writer.WaitAsync().ConfigureAwait(false);
+        await _opening.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_disposed) return;
+            _disposed = true;
+            if (_root is { } root) await root.DisposeAsync().ConfigureAwait(false);
+            _root = null;
+        }
+        finally
+        {
+            _opening.Release();
+            _writer.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _writer.Wait();
+        _opening.Wait();
+        try
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _root?.Dispose();
+            _root = null;
+        }
+        finally
+        {
+            _opening.Release();
+            _writer.Release();
+        }
     }
 }

@@ -1,0 +1,22 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipeline.Core.Adapters.Local;
+
+/// <summary>Settings of the embedded DuckDB warehouse (<see cref="DuckDbWarehouse"/>).</summary>
+public sealed class DuckDbWarehouseOptions
+{
+    /// <summary>
+    /// DuckDB's <c>memory_limit</c> for the warehouse's database instance (e.g. <c>256MB</c>, <c>1GB</c>): the buffer
+    /// pool that caches table blocks and holds the load's intermediate results; beyond it DuckDB spills to a temporary
+    /// folder beside the database file. Null or empty leaves DuckDB's default (80% of the machine's memory).
+    /// </summary>
+    [RegularExpression(@"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", ErrorMessage = "MemoryLimit must be a size such as 256MB or 1GB.")]
+    public string? MemoryLimit { get; set; } = "256MB";
+
+    /// <summary>
+    /// Rows staged before each merge of a load (products, then observations), and the target number of observation
+    /// rows per transaction when price changes are recomputed. Bounds the memory a load needs, whatever its size.
+    /// </summary>
+    [Range(1_000, 10_000_000)]
+    public int ChunkRows { get; set; } = 250_000;
+}
