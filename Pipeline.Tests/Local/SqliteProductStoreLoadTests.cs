@@ -161,7 +161,7 @@ public sealed class SqliteProductStoreLoadTests : IAsyncLifetime
     {
         var runs = new SqliteRunStore(_db);
         await runs.EnsureCreatedAsync(CancellationToken.None);
-        var incremental = new DuckDbWarehouse(Path.Combine(_dir.Path, "incremental.duckdb"), _clock);
+        await using var incremental = new DuckDbWarehouse(Path.Combine(_dir.Path, "incremental.duckdb"), _clock);
         var refresher = new WarehouseRefresher(_store, runs, incremental, _clock, NullLogger<WarehouseRefresher>.Instance);
 
         await _store.UpsertAsync(Synthetic(400), "run-1", T1, CancellationToken.None);
@@ -179,7 +179,7 @@ public sealed class SqliteProductStoreLoadTests : IAsyncLifetime
         var third = await refresher.ExecuteAsync((await refresher.CreateAsync("test", CancellationToken.None)).RefreshId, CancellationToken.None);
         Assert.Equal((0, 0), (third.ProductsLoaded, third.ObservationsLoaded));
 
-        var full = new DuckDbWarehouse(Path.Combine(_dir.Path, "full.duckdb"), _clock);
+        await using var full = new DuckDbWarehouse(Path.Combine(_dir.Path, "full.duckdb"), _clock);
         await full.EnsureSchemaAsync(CancellationToken.None);
         await full.LoadAsync("full", _store.ScanAsync(CancellationToken.None), _store.ScanPriceObservationsAsync(CancellationToken.None), CancellationToken.None);
         Assert.Equal(await full.TopCategoriesAsync(null, 50, CancellationToken.None), await incremental.TopCategoriesAsync(null, 50, CancellationToken.None));
