@@ -71,7 +71,7 @@ public static class QueryBench
         var path = Path.Combine(dir, "warehouse.duckdb");
         try
         {
-            await using var warehouse = new DuckDbWarehouse(path, TimeProvider.System);
+            await using var warehouse = new DuckDbWarehouse(path, TimeProvider.System, WarehouseLoadProfile.Options());
             var cpu = CpuClock.ProcessSeconds();
             var fill = Stopwatch.StartNew();
             var loaded = await GenerateAsync(warehouse, products, observations);

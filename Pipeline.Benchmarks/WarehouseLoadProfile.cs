@@ -14,17 +14,25 @@ namespace Pipeline.Benchmarks;
 /// </summary>
 public static class WarehouseLoadProfile
 {
+    /// <summary>The adapter's defaults, or PIPELINE_BENCH_MEMORY_LIMIT / PIPELINE_BENCH_CHUNK_ROWS from the environment.</summary>
+    public static DuckDbWarehouseOptions Options()
+    {
+        var options = new DuckDbWarehouseOptions();
+        if (Environment.GetEnvironmentVariable("PIPELINE_BENCH_MEMORY_LIMIT") is { } limit) options.MemoryLimit = limit;
+        if (Environment.GetEnvironmentVariable("PIPELINE_BENCH_CHUNK_ROWS") is { } chunk) options.ChunkRows = int.Parse(chunk, CultureInfo.InvariantCulture);
+        return options;
+    }
+
     public static async Task RunAsync(int products, int loads)
     {
         var dir = Path.Combine(Path.GetTempPath(), "pipeline-bench", "wload-" + Guid.NewGuid().ToString("N")[..8]);
         Report.Print($"Machine: {Machine.Describe()}\n");
         try
         {
-            var options = new DuckDbWarehouseOptions();
-            if (Environment.GetEnvironmentVariable("PIPELINE_BENCH_MEMORY_LIMIT") is { } limit) options.MemoryLimit = limit;
-            if (Environment.GetEnvironmentVariable("PIPELINE_BENCH_CHUNK_ROWS") is { } chunk) options.ChunkRows = int.Parse(chunk, CultureInfo.InvariantCulture);
+            var options = Options();
             await using var warehouse = new DuckDbWarehouse(Path.Combine(dir, "warehouse.duckdb"), TimeProvider.System, options);
             await warehouse.EnsureSchemaAsync(CancellationToken.None);
+            Report.Print($"Peak working set before the first load (runtime, DuckDB open, schema): {Report.Mb(Machine.PeakWorkingSet()):0} MiB\n");
             var table = new Table($"Warehouse load profile: {products:N0} products (memory_limit {options.MemoryLimit ?? "default"}, chunks of {options.ChunkRows:N0} rows)",
                 "load", "wall s", "CPU s", "CPU s generating the rows alone", "products/s (wall)", "peak working set MiB so far", "GC heap MiB");
             for (var load = 1; load <= loads; load++)

@@ -7,10 +7,11 @@ namespace Pipeline.Core.Adapters.Local;
 /// One load of the DuckDB warehouse on its own connection, in bounded chunks so that its memory does not grow with the
 /// catalog:
 /// <list type="number">
-/// <item>products: into an empty table they are appended straight to it in one transaction (duplicate ids removed
-/// before the commit, the first wins); otherwise they are appended to a staging table and merged every
-/// <c>chunkRows</c> rows, each chunk in one transaction (delete the staged ids, insert the staged rows; the first of
-/// duplicate ids within a chunk wins, across chunks the later chunk);</item>
+/// <item>products: into an empty table they are appended straight to it, one transaction per <c>chunkRows</c>
+/// rows, and rows of duplicate ids after the first removed at the end (a check over the ids; normally there are
+/// none); otherwise they are appended to a staging table and merged every <c>chunkRows</c> rows, each chunk in one
+/// transaction (delete the staged ids, insert the staged rows; the first of duplicate ids within a chunk wins, across
+/// chunks the later chunk);</item>
 /// <item>observations likewise (straight into an empty table, else staged): only rows whose (product_id, run_id) is not
 /// there yet are inserted, and their products are remembered;</item>
 /// <item>then the price changes of every product that got a new observation are recomputed from its whole history
@@ -19,8 +20,9 @@ namespace Pipeline.Core.Adapters.Local;
 /// observations come, and makes a repeated load change nothing.</item>
 /// </list>
 /// What a concurrent reader sees: each chunk or bucket commits atomically, so a product is either at its old or its
-/// new state, never missing or twice, and an observation is there once or not at all. While a load runs some products
-/// may already be at the new refresh and others not; new observations are visible (price history) before the changes
+/// new state, never missing or twice, and an observation is there once or not at all (during a first load into an
+/// empty warehouse: the rows appended so far, and rows of duplicate input keys until the load removes them). While a
+/// load runs some products may already be at the new refresh and others not; new observations are visible (price history) before the changes
 /// they make (price changes, biggest moves), which follow at the end of the load, bucket by bucket.
 /// </summary>
 internal sealed class DuckDbWarehouseLoad(DuckDBConnection connection, int chunkRows, string refreshId, DateTime loadedAt)
@@ -94,54 +96,64 @@ internal sealed class DuckDbWarehouseLoad(DuckDBConnection connection, int chunk
             .AppendValue(o.PreviousPrice).AppendValue(o.ObservedAt.UtcDateTime);
 
     /// <summary>
-    /// The first load: straight into the empty table in one transaction (DuckDB writes full row groups to the file as
-    /// they fill, so the transaction's memory stays bounded), then duplicate ids removed before the commit.
+    /// The first load into an empty table: appended straight to it, one transaction per chunk, then the rows of
+    /// duplicate keys after the first removed (a check over the keys; normally there are none).
     /// </summary>
     private async Task<long> BulkLoadProductsAsync(IAsyncEnumerable<Product> products, CancellationToken ct)
     {
-        long count = 0;
-        await InTransactionAsync(async () =>
-        {
-            using (var appender = connection.CreateAppender("products"))
-            {
-                await foreach (var p in products.WithCancellation(ct).ConfigureAwait(false))
-                {
-                    AppendProduct(appender, p).AppendValue(refreshId).AppendValue(loadedAt).EndRow();
-                    count++;
-                }
-            }
-            count -= await RemoveDuplicatesAsync("products", "product_id", ct).ConfigureAwait(false);
-        }, ct).ConfigureAwait(false);
-        return count;
+        var count = await AppendInChunksAsync(products, "products",
+            (appender, p) => AppendProduct(appender, p).AppendValue(refreshId).AppendValue(loadedAt).EndRow(), ct).ConfigureAwait(false);
+        return count - await RemoveDuplicatesAsync("products", "product_id", ct).ConfigureAwait(false);
     }
 
     private async Task<long> BulkLoadObservationsAsync(IAsyncEnumerable<PriceObservation> observations, CancellationToken ct)
     {
+        var count = await AppendInChunksAsync(observations, "price_observations", (appender, o) => AppendObservation(appender, o).EndRow(), ct)
+            .ConfigureAwait(false);
+        return count - await RemoveDuplicatesAsync("price_observations", "product_id, run_id", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Appends to <paramref name="table"/>, committing every <c>chunkRows</c> rows: DuckDB holds part of a transaction's
+    /// appended rows outside its memory_limit until the commit (one transaction for a whole 1M-product load grew the
+    /// process by 156 MiB under a 64 MB limit), so the commits bound it.
+    /// </summary>
+    private async Task<long> AppendInChunksAsync<T>(IAsyncEnumerable<T> rows, string table, Action<DuckDBAppender, T> append, CancellationToken ct)
+    {
         long count = 0;
-        await InTransactionAsync(async () =>
+        await using var enumerator = rows.GetAsyncEnumerator(ct);
+        var more = await enumerator.MoveNextAsync().ConfigureAwait(false);
+        while (more)
         {
-            using (var appender = connection.CreateAppender("price_observations"))
+            await InTransactionAsync(async () =>
             {
-                await foreach (var o in observations.WithCancellation(ct).ConfigureAwait(false))
+                using var appender = connection.CreateAppender(table);
+                var staged = 0;
+                while (more && staged < chunkRows)
                 {
-                    AppendObservation(appender, o).EndRow();
-                    count++;
+                    append(appender, enumerator.Current);
+                    staged++;
+                    more = await enumerator.MoveNextAsync().ConfigureAwait(false);
                 }
-            }
-            count -= await RemoveDuplicatesAsync("price_observations", "product_id, run_id", ct).ConfigureAwait(false);
-        }, ct).ConfigureAwait(false);
+                count += staged;
+            }, ct).ConfigureAwait(false);
+        }
         return count;
     }
 
     /// <summary>Deletes all but the first row of each duplicated key (a check over the keys; nothing to do normally).</summary>
     private async Task<long> RemoveDuplicatesAsync(string table, string key, CancellationToken ct)
     {
-        var duplicates = await ScalarAsync($"SELECT count(*) - count(DISTINCT ({key})) FROM {table}", ct).ConfigureAwait(false);
+        // A grouping rather than count(DISTINCT …): DuckDB can spill a grouping to disk under its memory_limit.
+        var duplicates = await ScalarAsync($"SELECT count(*) FROM (SELECT {key} FROM {table} GROUP BY ALL HAVING count(*) > 1)", ct)
+            .ConfigureAwait(false);
         if (duplicates == 0) return 0;
-        return await ExecuteAsync($"""
+        long removed = 0;
+        await InTransactionAsync(async () => removed = await ExecuteAsync($"""
             DELETE FROM {table} WHERE rowid IN (
                 SELECT rowid FROM {table} QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY rowid) > 1)
-            """, ct).ConfigureAwait(false);
+            """, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+        return removed;
     }
 
     private async Task<long> LoadProductsAsync(IAsyncEnumerable<Product> products, CancellationToken ct)
@@ -176,7 +188,8 @@ internal sealed class DuckDbWarehouseLoad(DuckDBConnection connection, int chunk
         await InTransactionAsync(async () =>
         {
             await ExecuteAsync("DELETE FROM products WHERE product_id IN (SELECT product_id FROM stg_products)", ct).ConfigureAwait(false);
-            var unique = await ScalarAsync("SELECT count(*) - count(DISTINCT product_id) FROM stg_products", ct).ConfigureAwait(false) == 0;
+            var unique = await ScalarAsync("SELECT count(*) FROM (SELECT product_id FROM stg_products GROUP BY ALL HAVING count(*) > 1)", ct)
+                .ConfigureAwait(false) == 0;
             inserted = await ExecuteAsync($"""
                 INSERT INTO products
                 SELECT product_id, source, source_id, title, category, brand, price, rating, stock, availability, content_hash,
