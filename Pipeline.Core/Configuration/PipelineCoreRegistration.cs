@@ -110,7 +110,14 @@ public static class PipelineCoreRegistration
         if (options.Store.Provider == "DynamoDb") AwsRegistration.AddDynamoDbStores(services, configuration);
         if (options.Warehouse.Provider == "BigQuery") services.AddBigQueryWarehouse();
         if (options.Warehouse.Provider == "DuckDb")
-            services.TryAddSingleton<IWarehouse>(sp => new DuckDbWarehouse(DataPath(sp, "warehouse.duckdb"), sp.GetRequiredService<TimeProvider>()));
+        {
+            services.AddOptions<DuckDbWarehouseOptions>()
+                .Bind(configuration.GetSection(DuckDbWarehouseOptions.Section))
+                .ValidateDataAnnotations()
+                .ValidateOnStart();
+            services.TryAddSingleton<IWarehouse>(sp => new DuckDbWarehouse(DataPath(sp, "warehouse.duckdb"), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<IOptions<DuckDbWarehouseOptions>>().Value));
+        }
         services.TryAddSingleton<ICheckpointStore>(sp => sp.GetRequiredService<IRunStore>());
     }
 }

@@ -206,7 +206,9 @@ public sealed class LambdaRuntimeTests(LambdaEnvironment env)
         Assert.Equal(expected, failures);
         var run = await env.RunAsync(runId);
         Assert.Equal(RunStatus.Running, run.Status);
-        Assert.Equal(7 - expected.Count, run.Stages.PagesFetched);
+        // Records after the failed one may have been handled alongside it (Pipeline:Stream:FetchConcurrency); they are
+        // reported for retry all the same, and count once when they come back.
+        Assert.InRange(run.Stages.PagesFetched, 7 - expected.Count, 6);
 
         // The obstacle goes; Lambda retries from the first reported record: everything lands once.
         Directory.Delete(blockedPath);

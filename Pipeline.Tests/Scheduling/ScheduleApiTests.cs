@@ -116,7 +116,7 @@ public sealed class ScheduleApiTests : IAsyncLifetime
         Assert.Equal(("manual", "succeeded", triggered.JobId), (execution.Trigger, execution.Outcome, execution.JobId));
         Assert.Equal(2, execution.Steps.Count);
         Assert.StartsWith($"dummyjson: run {run.RunId} succeeded: 194 upserted", execution.Steps[0]);
-        Assert.StartsWith($"warehouse: refresh {scheduled.RefreshId} succeeded: 194 products", execution.Steps[1]);
+        Assert.StartsWith($"warehouse: refresh {scheduled.RefreshId} succeeded: {scheduled.ProductsLoaded} products", execution.Steps[1]);
 
         // Hangfire's own record of the job agrees.
         using var connection = _app.Service<JobStorage>().GetConnection();

@@ -5,6 +5,8 @@ namespace Pipeline.Core.Adapters.Local;
 /// <summary>Settings of the embedded DuckDB warehouse (<see cref="DuckDbWarehouse"/>).</summary>
 public sealed class DuckDbWarehouseOptions
 {
+    public const string Section = "Pipeline:Warehouse:DuckDb";
+
     /// <summary>
     /// DuckDB's <c>memory_limit</c> for the warehouse's database instance (e.g. <c>256MB</c>, <c>1GB</c>): the buffer
     /// pool that caches table blocks and holds the load's intermediate results; beyond it DuckDB spills to a temporary
