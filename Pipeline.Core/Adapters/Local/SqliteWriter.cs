@@ -186,7 +186,7 @@ public sealed class SqliteWriteSession : IDisposable
     internal SqliteWriteSession(SqliteConnection connection, int cacheMiB)
     {
         Connection = connection;
-        Execute($"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=60000; PRAGMA cache_size=-{cacheMiB * 1024}; PRAGMA temp_store=MEMORY;");
+        Execute($"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=60000; PRAGMA cache_size=-{cacheMiB * 1024}; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=10000;");
         _begin = Statement("BEGIN IMMEDIATE");
         _commit = Statement("COMMIT");
         _rollback = Statement("ROLLBACK");
