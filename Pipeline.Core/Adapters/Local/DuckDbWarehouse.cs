@@ -49,6 +49,10 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
                 await root.OpenAsync(ct).ConfigureAwait(false);
                 if (!string.IsNullOrWhiteSpace(_options.MemoryLimit))
                     await DuckDbWarehouseSchema.ExecuteAsync(root, $"SET memory_limit = '{MemoryLimit(_options.MemoryLimit)}'", ct).ConfigureAwait(false);
+                // DuckDB's allocator keeps freed memory for reuse: hand it back after each task, so that a load's peak
+                // stays near the memory limit instead of piling up.
+                await DuckDbWarehouseSchema.ExecuteAsync(root, "SET allocator_flush_threshold = '16MB'; SET allocator_background_threads = true", ct)
+                    .ConfigureAwait(false);
                 await DuckDbWarehouseSchema.EnsureAsync(root, ct).ConfigureAwait(false);
             }
             catch

@@ -28,6 +28,9 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
         CREATE INDEX IF NOT EXISTS products_source_title ON products (source, title_key, id);
         """;
 
+    /// <summary>Memory SQLite's sorter may hold while it builds an index (beyond it, it merges runs from temp files).</summary>
+    private const int SortMemoryMiB = 16;
+
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private long _lastBulkWrite;
     private volatile bool _bulkLoading;
@@ -60,7 +63,7 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
         if (!_bulkLoading) return;
         // One write per index: other writes (counters, the refresh's records) go between them rather than wait for all.
         foreach (var index in SortIndexes.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            await db.WriteAsync(session => session.Execute("PRAGMA threads=2;" + index + "PRAGMA threads=0;"), ct).ConfigureAwait(false);
+            await db.WriteAsync(session => session.SortWithin(SortMemoryMiB, () => session.Execute(index)), ct).ConfigureAwait(false);
         _bulkLoading = false;
     }
 
