@@ -13,7 +13,7 @@ public sealed class DuckDbWarehouseOptions
     /// folder beside the database file. Null or empty leaves DuckDB's default (80% of the machine's memory).
     /// </summary>
     [RegularExpression(@"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", ErrorMessage = "MemoryLimit must be a size such as 256MB or 1GB.")]
-    public string? MemoryLimit { get; set; } = "256MB";
+    public string? MemoryLimit { get; set; } = "128MB";
 
     /// <summary>
     /// Rows staged before each merge of a load (products, then observations), and the target number of observation
