@@ -77,7 +77,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                     group.Add(write);
                     write.Run(session);
                     // A failure SQLite answers by rolling back the whole transaction takes every write of the group with it.
-                    if (write.Error is not null && !session.InTransaction)
+                    if (write.Error is not null && (session.Abandoned || !session.InTransaction))
                     {
                         lost = write.Error;
                         break;
@@ -143,9 +143,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
         public void Run(SqliteWriteSession session)
         {
-            session.Savepoint();
+            var opened = false;
             try
             {
+                session.Savepoint();
+                opened = true;
                 _result = work(session);
                 session.ResetStatements();
                 session.Release();
@@ -154,7 +156,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
             {
                 Error = ex;
                 session.ResetStatements();
-                session.RollbackToSavepoint();
+                // If even the rollback fails, the transaction is in doubt: the group ends and the session is reopened.
+                if (opened && !session.TryRollbackToSavepoint()) session.Abandoned = true;
             }
         }
 
@@ -251,11 +254,22 @@ public sealed class SqliteWriteSession : IDisposable
     internal void Savepoint() => _savepoint.Run();
     internal void Release() => _release.Run();
 
-    internal void RollbackToSavepoint()
+    /// <summary>Set when the session's transaction can no longer be trusted; the writer then fails its group.</summary>
+    internal bool Abandoned { get; set; }
+
+    internal bool TryRollbackToSavepoint()
     {
-        if (!InTransaction) return;
-        _rollbackTo.Run();
-        _release.Run();
+        try
+        {
+            if (!InTransaction) return true;
+            _rollbackTo.Run();
+            _release.Run();
+            return true;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
     }
 
     internal void TryRollback()
