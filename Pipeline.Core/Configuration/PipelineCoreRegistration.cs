@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -29,6 +30,9 @@ public static class PipelineCoreRegistration
                 "Pipeline:Store:Provider must be one of: Local, DynamoDb.")
             .Validate(o => Providers.Check("Pipeline:Warehouse:Provider", o.Warehouse.Provider, Providers.Warehouse) is null,
                 "Pipeline:Warehouse:Provider must be one of: DuckDb, BigQuery.")
+            // DataAnnotations do not look into nested objects: the stream's ranges are checked here.
+            .Validate(o => Validator.TryValidateObject(o.Stream, new ValidationContext(o.Stream), null, validateAllProperties: true),
+                "Pipeline:Stream: ShardCount must be 1-64, RetentionHours 1-8760, BatchSize 1-10000, MaxAttempts 1-100, FetchConcurrency 1-64.")
             .ValidateOnStart();
 
         AddSources(services, configuration);
