@@ -317,23 +317,10 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
         return categories;
     }
 
-    public async IAsyncEnumerable<Product> ScanAsync([EnumeratorCancellation] CancellationToken ct)
-    {
-        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {ProductColumns} FROM products ORDER BY id";
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await reader.ReadAsync(ct).ConfigureAwait(false)) yield return ReadProduct(reader);
-    }
+    public IAsyncEnumerable<Product> ScanAsync(CancellationToken ct) => ScanChangedAsync(long.MinValue, long.MaxValue, ct);
 
-    public async IAsyncEnumerable<PriceObservation> ScanPriceObservationsAsync([EnumeratorCancellation] CancellationToken ct)
-    {
-        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT product_id, price, observed_at, run_id, previous_price FROM price_observations ORDER BY product_id, observed_at";
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await reader.ReadAsync(ct).ConfigureAwait(false)) yield return ReadObservation(reader);
-    }
+    public IAsyncEnumerable<PriceObservation> ScanPriceObservationsAsync(CancellationToken ct) =>
+        ReadRowsAsync($"SELECT {ObservationColumns} FROM price_observations ORDER BY product_id, observed_at", _ => { }, ReadObservation, ct);
 
     public Task AddRejectionsAsync(IReadOnlyList<Rejection> rejections, CancellationToken ct)
     {
@@ -373,28 +360,27 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
         session.Statement("INSERT INTO feed_consumers (consumer, position) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET position = excluded.position")
             .Text(1, consumer).Int(2, position).Run(), ct);
 
-    public async IAsyncEnumerable<Product> ScanChangedAsync(long after, long upTo, [EnumeratorCancellation] CancellationToken ct)
+    public IAsyncEnumerable<Product> ScanChangedAsync(long after, long upTo, CancellationToken ct) =>
+        ReadRowsAsync($"SELECT {ProductColumns} FROM products WHERE change_seq > $after AND change_seq <= $upTo ORDER BY id",
+            c => c.With("$after", after).With("$upTo", upTo), ReadProduct, ct);
+
+    public IAsyncEnumerable<PriceObservation> ScanObservationsAddedAsync(long after, long upTo, CancellationToken ct) =>
+        ReadRowsAsync($"SELECT {ObservationColumns} FROM price_observations WHERE change_seq > $after AND change_seq <= $upTo ORDER BY change_seq",
+            c => c.With("$after", after).With("$upTo", upTo), ReadObservation, ct);
+
+    /// <summary>Streams the rows of one query, read on a connection of its own.</summary>
+    private async IAsyncEnumerable<T> ReadRowsAsync<T>(
+        string sql, Action<SqliteCommand> bind, Func<SqliteDataReader, T> read, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {ProductColumns} FROM products WHERE change_seq > $after AND change_seq <= $upTo ORDER BY id";
-        command.With("$after", after).With("$upTo", upTo);
+        command.CommandText = sql;
+        bind(command);
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await reader.ReadAsync(ct).ConfigureAwait(false)) yield return ReadProduct(reader);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false)) yield return read(reader);
     }
 
-    public async IAsyncEnumerable<PriceObservation> ScanObservationsAddedAsync(long after, long upTo, [EnumeratorCancellation] CancellationToken ct)
-    {
-        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT product_id, price, observed_at, run_id, previous_price FROM price_observations
-            WHERE change_seq > $after AND change_seq <= $upTo ORDER BY change_seq
-            """;
-        command.With("$after", after).With("$upTo", upTo);
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await reader.ReadAsync(ct).ConfigureAwait(false)) yield return ReadObservation(reader);
-    }
+    private const string ObservationColumns = "product_id, price, observed_at, run_id, previous_price";
 
     private static PriceObservation ReadObservation(SqliteDataReader reader) =>
         new(reader.GetString(0), decimal.Parse(reader.GetString(1), CultureInfo.InvariantCulture),
