@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -56,6 +57,9 @@ public sealed class PipelineAppFactory : WebApplicationFactory<Program>
     /// <summary>The host environment: Development (the default) or e.g. Production to check what it insists on.</summary>
     public string EnvironmentName { get; init; } = "Development";
 
+    /// <summary>Changes to the host's services, applied after the app's own registrations (e.g. <see cref="HeldSource.Register"/>).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
     /// <summary>What the host logged (at the configured levels: Warning and up unless <c>Logging:LogLevel:Default</c> says otherwise).</summary>
     public CapturedLogs Logs { get; } = new();
 
@@ -66,6 +70,7 @@ public sealed class PipelineAppFactory : WebApplicationFactory<Program>
         // in-memory source below, added last, still wins over the appsettings files.
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+        if (ConfigureServices is { } configure) builder.ConfigureTestServices(configure);
         builder.ConfigureLogging(logging =>
         {
             logging.SetMinimumLevel(LogLevel.Warning);
