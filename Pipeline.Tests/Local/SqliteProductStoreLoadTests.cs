@@ -51,6 +51,48 @@ public sealed class SqliteProductStoreLoadTests : IAsyncLifetime
         return names;
     }
 
+    private async Task<(long LastSeen, string? RunId)> ProductRowSeenAsync(string id)
+    {
+        await using var connection = await _db.OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT last_seen, last_run_id FROM products WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync(), $"no row for {id}");
+        return (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+    }
+
+    [Fact]
+    public async Task An_unchanged_product_is_marked_seen_without_rewriting_its_row_and_reads_report_the_later_sighting()
+    {
+        DateTimeOffset t2 = T1.AddHours(6), t3 = T1.AddHours(12);
+        var first = Synthetic(3);
+        var changed = first.Select(p => p with { Price = p.Price + 1, ContentHash = "" }).Select(p => p with { ContentHash = ContentHash.Of(p) }).ToList();
+        var id = first[1].Id;
+        async Task AssertSeenAsync(DateTimeOffset at, string run)
+        {
+            var product = await _store.GetAsync(id, CancellationToken.None);
+            Assert.NotNull(product);
+            Assert.Equal((at, run), (product.LastSeen, product.LastRunId));
+            var scanned = await _store.ScanAsync(CancellationToken.None).SingleAsync(p => p.Id == id);
+            Assert.Equal((at, run), (scanned.LastSeen, scanned.LastRunId));
+            var listed = (await _store.QueryAsync(new ProductQuery { Limit = 10 }, CancellationToken.None)).Items.Single(p => p.Id == id);
+            Assert.Equal((at, run), (listed.LastSeen, listed.LastRunId));
+        }
+
+        await _store.UpsertAsync(first, "run-1", T1, CancellationToken.None);
+        Assert.Equal(new UpsertOutcome(0, 3, 0), await _store.UpsertAsync(first, "run-2", t2, CancellationToken.None));
+        await AssertSeenAsync(t2, "run-2");
+        Assert.Equal((T1.ToUnixTimeMilliseconds(), "run-1"), await ProductRowSeenAsync(id)); // the wide row was not rewritten
+
+        Assert.Equal(new UpsertOutcome(3, 0, 3), await _store.UpsertAsync(changed, "run-3", t3, CancellationToken.None));
+        await AssertSeenAsync(t3, "run-3");
+
+        // A late re-delivery of a page of run 2 (its content now current again) moves nothing back.
+        Assert.Equal(new UpsertOutcome(0, 3, 0), await _store.UpsertAsync(changed, "run-2", t2, CancellationToken.None));
+        await AssertSeenAsync(t3, "run-3");
+    }
+
     [Fact]
     public async Task A_small_load_is_not_a_bulk_load()
     {
