@@ -23,7 +23,8 @@ switch (command)
         await StageProfile.RunAsync(BenchArgs.Int(options, "products", 20_000), BenchArgs.Int(options, "page-size", 100));
         break;
     case "profile-store":
-        await StoreProfile.RunAsync(BenchArgs.Int(options, "products", 50_000), BenchArgs.Int(options, "chunk", 100));
+        await StoreProfile.RunAsync(BenchArgs.Int(options, "products", 50_000), BenchArgs.Int(options, "chunk", 100),
+            options.TryGetValue("only", out var storeOnly) ? storeOnly : null);
         break;
     case "verify-hash":
         return ContentHashCheck.Run(BenchArgs.Int(options, "products", 200_000), BenchArgs.Int(options, "decimals", 1_000_000)) == 0 ? 0 : 1;

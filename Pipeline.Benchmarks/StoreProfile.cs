@@ -11,7 +11,8 @@ namespace Pipeline.Benchmarks;
 /// </summary>
 public static class StoreProfile
 {
-    public static async Task RunAsync(int products, int chunk)
+    /// <param name="only"><c>pipeline</c>: only the pipeline's way (bulk load by concurrent callers, index builds, next epoch).</param>
+    public static async Task RunAsync(int products, int chunk, string? only = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), "pipeline-bench", "store-" + Guid.NewGuid().ToString("N")[..8]);
         try
@@ -47,32 +48,35 @@ public static class StoreProfile
                     await store.UpsertAsync(list.GetRange(i, Math.Min(chunk, list.Count - i)), run, at, CancellationToken.None);
                 return list.Count;
             }
-            await Time("UpsertAsync, new products", () => Upsert(all, "run-1", now));
-            await Time("UpsertAsync, unchanged products", () => Upsert(all, "run-1b", now.AddHours(1)));
-            await Time("UpsertAsync, next epoch (~10% price changes)", () => Upsert(moved, "run-2", now.AddHours(6)));
-            await Time("ScanAsync (all products)", async () => { long n = 0; await foreach (var _ in store.ScanAsync(CancellationToken.None)) n++; return n; });
-            await Time("ScanPriceObservationsAsync", async () => { long n = 0; await foreach (var _ in store.ScanPriceObservationsAsync(CancellationToken.None)) n++; return n; });
-            var observations = new List<PriceObservation>();
-            await foreach (var o in store.ScanPriceObservationsAsync(CancellationToken.None)) observations.Add(o);
-            await Time("DuckDbWarehouse.LoadAsync from memory (empty warehouse)", async () =>
-                (await warehouse.LoadAsync("wr-1", ToAsync(moved), ToAsync(observations), CancellationToken.None)).ProductsLoaded);
-            await Time("DuckDbWarehouse.LoadAsync from memory (same again: all replaced)", async () =>
-                (await warehouse.LoadAsync("wr-2", ToAsync(moved), ToAsync(observations), CancellationToken.None)).ProductsLoaded);
-            await Time("DuckDbWarehouse.LoadAsync from the store scans", async () =>
-                (await warehouse.LoadAsync("wr-3", store.ScanAsync(CancellationToken.None), store.ScanPriceObservationsAsync(CancellationToken.None), CancellationToken.None)).ProductsLoaded);
-            // The same new-product upserts into a store without the four product indexes and the observation-time
-            // index: what the secondary B-trees cost (the queries need them; this only measures them).
-            var bare = new SqliteDatabase(Path.Combine(dir, "store-no-indexes.db"));
-            var bareStore = new SqliteProductStore(bare);
-            await bareStore.EnsureCreatedAsync(CancellationToken.None);
-            await bare.ExecuteAsync("DROP INDEX products_title; DROP INDEX products_price; DROP INDEX products_category_price; " +
-                                    "DROP INDEX products_source_title; DROP INDEX price_observations_time;", CancellationToken.None);
-            await Time("UpsertAsync, new products, without the secondary indexes (experiment)", async () =>
+            if (only != "pipeline")
             {
-                for (var i = 0; i < all.Count; i += chunk)
-                    await bareStore.UpsertAsync(all.GetRange(i, Math.Min(chunk, all.Count - i)), "run-1", now, CancellationToken.None);
-                return all.Count;
-            });
+                await Time("UpsertAsync, new products", () => Upsert(all, "run-1", now));
+                await Time("UpsertAsync, unchanged products", () => Upsert(all, "run-1b", now.AddHours(1)));
+                await Time("UpsertAsync, next epoch (~10% price changes)", () => Upsert(moved, "run-2", now.AddHours(6)));
+                await Time("ScanAsync (all products)", async () => { long n = 0; await foreach (var _ in store.ScanAsync(CancellationToken.None)) n++; return n; });
+                await Time("ScanPriceObservationsAsync", async () => { long n = 0; await foreach (var _ in store.ScanPriceObservationsAsync(CancellationToken.None)) n++; return n; });
+                var observations = new List<PriceObservation>();
+                await foreach (var o in store.ScanPriceObservationsAsync(CancellationToken.None)) observations.Add(o);
+                await Time("DuckDbWarehouse.LoadAsync from memory (empty warehouse)", async () =>
+                    (await warehouse.LoadAsync("wr-1", ToAsync(moved), ToAsync(observations), CancellationToken.None)).ProductsLoaded);
+                await Time("DuckDbWarehouse.LoadAsync from memory (same again: all replaced)", async () =>
+                    (await warehouse.LoadAsync("wr-2", ToAsync(moved), ToAsync(observations), CancellationToken.None)).ProductsLoaded);
+                await Time("DuckDbWarehouse.LoadAsync from the store scans", async () =>
+                    (await warehouse.LoadAsync("wr-3", store.ScanAsync(CancellationToken.None), store.ScanPriceObservationsAsync(CancellationToken.None), CancellationToken.None)).ProductsLoaded);
+                // The same new-product upserts into a store without the four product indexes and the observation-time
+                // index: what the secondary B-trees cost (the queries need them; this only measures them).
+                var bare = new SqliteDatabase(Path.Combine(dir, "store-no-indexes.db"));
+                var bareStore = new SqliteProductStore(bare);
+                await bareStore.EnsureCreatedAsync(CancellationToken.None);
+                await bare.ExecuteAsync("DROP INDEX products_title; DROP INDEX products_price; DROP INDEX products_category_price; " +
+                                        "DROP INDEX products_source_title; DROP INDEX price_observations_time;", CancellationToken.None);
+                await Time("UpsertAsync, new products, without the secondary indexes (experiment)", async () =>
+                {
+                    for (var i = 0; i < all.Count; i += chunk)
+                        await bareStore.UpsertAsync(all.GetRange(i, Math.Min(chunk, all.Count - i)), "run-1", now, CancellationToken.None);
+                    return all.Count;
+                });
+            }
             // What the pipeline does: a bulk load (sort indexes deferred) written by concurrent callers, so the writer
             // commits their pages in groups; then the index builds, and the next epoch by concurrent callers.
             var bulkStore = new SqliteProductStore(new SqliteDatabase(Path.Combine(dir, "store-bulk.db")));

@@ -94,6 +94,43 @@ public sealed class SqliteProductStoreLoadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Changes_that_keep_or_move_the_sort_keys_leave_every_index_answering_the_new_values()
+    {
+        var first = Synthetic(8);
+        Product Changed(Product p, Func<Product, Product> change)
+        {
+            var next = change(p);
+            return next with { ContentHash = ContentHash.Of(next) };
+        }
+        var next = first.ToList();
+        next[0] = Changed(first[0], p => p with { Title = "Zzz Renamed Lamp" });         // a sort key: the title
+        next[1] = Changed(first[1], p => p with { Category = "zz-new-category" });        // a sort key: the category
+        next[2] = Changed(first[2], p => p with { Price = 0.01m });                       // the price only
+        next[3] = Changed(first[3], p => p with { Stock = (p.Stock ?? 0) + 1000 });       // nothing any index holds
+        await _store.UpsertAsync(first, "run-1", T1, CancellationToken.None);
+        Assert.Equal(new UpsertOutcome(4, 4, 1), await _store.UpsertAsync(next, "run-2", T1.AddHours(6), CancellationToken.None));
+
+        async Task<List<Product>> QueryAsync(ProductQuery query) => [.. (await _store.QueryAsync(query, CancellationToken.None)).Items];
+        Assert.Equal(next.Select(p => p.Id).OrderBy(id => next.Single(p => p.Id == id).Title.ToLowerInvariant(), StringComparer.Ordinal).ThenBy(id => id, StringComparer.Ordinal),
+            (await QueryAsync(new ProductQuery { Limit = 50, Sort = ProductSort.Title })).Select(p => p.Id));
+        Assert.Equal(next[0].Id, (await QueryAsync(new ProductQuery { Limit = 50, Sort = ProductSort.Title })).Last().Id);
+        Assert.Equal(next[1].Id, Assert.Single(await QueryAsync(new ProductQuery { Limit = 50, Category = "zz-new-category" })).Id);
+        Assert.DoesNotContain(await QueryAsync(new ProductQuery { Limit = 50, Category = first[1].Category }), p => p.Id == next[1].Id);
+        var cheapest = (await QueryAsync(new ProductQuery { Limit = 1, Sort = ProductSort.PriceAscending })).Single();
+        Assert.Equal((next[2].Id, 0.01m), (cheapest.Id, cheapest.Price));
+        var inCategory = await QueryAsync(new ProductQuery { Limit = 50, Category = next[2].Category, Sort = ProductSort.PriceAscending });
+        Assert.Equal(next[2].Id, inCategory.First().Id);
+        var restocked = await _store.GetAsync(next[3].Id, CancellationToken.None);
+        Assert.NotNull(restocked);
+        Assert.Equal((next[3].Stock, next[3].ContentHash), (restocked.Stock, restocked.ContentHash));
+
+        await using var connection = await _db.OpenAsync(CancellationToken.None);
+        await using var check = connection.CreateCommand();
+        check.CommandText = "PRAGMA integrity_check";
+        Assert.Equal("ok", (string?)await check.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task A_small_load_is_not_a_bulk_load()
     {
         Assert.False(await _store.BeginBulkLoadAsync(SqliteProductStore.BulkLoadThreshold - 1, CancellationToken.None));

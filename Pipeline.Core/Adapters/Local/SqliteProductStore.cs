@@ -128,7 +128,7 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
     }
 
     private const string AdvanceFeedSql = "UPDATE change_feed SET position = position + 1 WHERE id = 1 RETURNING position";
-    private const string SelectSql = "SELECT content_hash, price FROM products WHERE id = ?1";
+    private const string SelectSql = "SELECT content_hash, price, title_key, category FROM products WHERE id = ?1";
     /// <summary>
     /// An unchanged product is only marked seen, in the narrow <c>product_seen</c> table: rewriting its whole row in
     /// <c>products</c> (~500 B) dirtied a page per product, which made a run of a mostly unchanged catalog write most of
@@ -150,6 +150,26 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
             last_seen = max(last_seen, excluded.last_seen), last_changed = excluded.last_changed, last_run_id = excluded.last_run_id,
             change_seq = excluded.change_seq
         """;
+    /// <summary>
+    /// A changed product whose sort keys (title, category) stayed: SQLite maintains an index on UPDATE only when the
+    /// statement assigns one of its columns, whatever the values, so this leaves the title indexes alone. Bound like
+    /// <see cref="WriteSql"/> (the parameters it does not name are simply unused).
+    /// </summary>
+    private const string UpdatePriceSql = """
+        UPDATE products SET title = ?4, description = ?6, brand = ?8, price = ?9, price_num = ?10, discount = ?11, rating = ?12,
+            stock = ?13, availability = ?14, tags = ?15, sku = ?16, thumbnail = ?17, content_hash = ?18,
+            last_seen = max(last_seen, ?19), last_changed = ?19, last_run_id = ?20, change_seq = ?21
+        WHERE id = ?1
+        """;
+
+    /// <summary>As <see cref="UpdatePriceSql"/> when the price stayed too (stock, rating, text): no index is touched.</summary>
+    private const string UpdateContentSql = """
+        UPDATE products SET title = ?4, description = ?6, brand = ?8, price = ?9, discount = ?11, rating = ?12,
+            stock = ?13, availability = ?14, tags = ?15, sku = ?16, thumbnail = ?17, content_hash = ?18,
+            last_seen = max(last_seen, ?19), last_changed = ?19, last_run_id = ?20, change_seq = ?21
+        WHERE id = ?1
+        """;
+
     private const string ObserveSql = """
         INSERT INTO price_observations (product_id, run_id, price, previous_price, observed_at, change_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
         ON CONFLICT(product_id, run_id) DO NOTHING
@@ -163,12 +183,14 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
         {
             var product = row.Product;
             var id = product.Id;
-            string? oldHash = null, oldPrice = null;
+            string? oldHash = null, oldPrice = null, oldTitleKey = null, oldCategory = null;
             var select = session.Statement(SelectSql).Text(1, id);
             if (select.Step())
             {
                 oldHash = select.GetText(0);
                 oldPrice = select.GetText(1);
+                oldTitleKey = select.GetText(2);
+                oldCategory = select.GetText(3);
             }
             select.Done();
             if (oldHash == product.ContentHash)
@@ -177,9 +199,14 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
                 unchanged++;
                 continue;
             }
+            var isNew = oldHash is null;
+            var priceChanged = !isNew && decimal.Parse(oldPrice!, CultureInfo.InvariantCulture) != product.Price;
             // One feed position for all the changes of this write.
             if (position == 0) position = session.Statement(AdvanceFeedSql).ScalarInt64()!.Value;
-            session.Statement(WriteSql)
+            var sql = isNew || oldTitleKey != row.TitleKey || oldCategory != product.Category ? WriteSql
+                : priceChanged ? UpdatePriceSql
+                : UpdateContentSql;
+            session.Statement(sql)
                 .Text(1, id).Text(2, product.Source).Text(3, product.SourceId).Text(4, product.Title).Text(5, row.TitleKey)
                 .Text(6, product.Description).Text(7, product.Category).Text(8, product.Brand).Text(9, row.Price)
                 .Real(10, (double)product.Price).Text(11, row.Discount).Text(12, row.Rating).Int(13, product.Stock)
@@ -188,8 +215,6 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
                 .Run();
             upserted++;
 
-            var isNew = oldHash is null;
-            var priceChanged = !isNew && decimal.Parse(oldPrice!, CultureInfo.InvariantCulture) != product.Price;
             if (isNew || priceChanged)
             {
                 session.Statement(ObserveSql).Text(1, id).Text(2, runId).Text(3, row.Price).Text(4, isNew ? null : oldPrice).Int(5, observed)
