@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using Pipeline.Core.Domain;
 
@@ -109,6 +111,9 @@ public static class CatalogPageParser
     {
         var index = 0;
         var draft = new Draft();
+        // Per-thread state looked up once a page, not once a record.
+        var cache = RepeatedStrings.ForThisThread;
+        var hashBuffer = ContentHash.ThreadBuffer;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             result.RecordCount++;
@@ -120,9 +125,9 @@ public static class CatalogPageParser
             else
             {
                 draft.Reset();
-                ReadRecord(ref reader, format, draft);
+                ReadRecord(ref reader, format, draft, cache);
                 string? error = draft.Error;
-                if (error is null && TryBuild(draft, page, format, context, out var product, out error))
+                if (error is null && TryBuild(draft, page, hashBuffer, format, context, out var product, out error))
                     result.Products.Add(product);
                 else
                     Reject(result, context, index, draft.SourceId, error ?? "invalid record");
@@ -146,7 +151,7 @@ public static class CatalogPageParser
 
     /// <summary>
     /// Where a value's text lies in the page, when its bytes there are exactly the UTF-8 the content hash takes for it
-    /// (an unescaped string; a plain number), so the hash copies them instead of encoding the string again; else <see cref="None"/>.
+    /// (an unescaped string; the canonical part of a plain number), so the hash copies them instead of encoding the value again; else <see cref="None"/>.
     /// </summary>
     private readonly record struct Raw(int Start, int Length)
     {
@@ -159,9 +164,6 @@ public static class CatalogPageParser
         /// <summary>The current string token's bytes, when it has no escapes (they are then its value's UTF-8: the reader checked they are valid UTF-8 when the string was made).</summary>
         public static Raw OfString(ref Utf8JsonReader reader) =>
             reader.ValueIsEscaped ? None : new((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length); // TokenStartIndex is at the opening quote
-
-        /// <summary>The current number token's text.</summary>
-        public static Raw OfNumber(ref Utf8JsonReader reader) => new((int)reader.TokenStartIndex, reader.ValueSpan.Length);
     }
 
     private sealed class Draft
@@ -228,9 +230,8 @@ public static class CatalogPageParser
         }
     }
 
-    private static void ReadRecord(ref Utf8JsonReader reader, CatalogFormat format, Draft d)
+    private static void ReadRecord(ref Utf8JsonReader reader, CatalogFormat format, Draft d, RepeatedStrings cache)
     {
-        var cache = RepeatedStrings.ForThisThread;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             // Find the field from the raw property name once, then move to its value.
@@ -292,11 +293,23 @@ public static class CatalogPageParser
         if (reader.TokenType == JsonTokenType.String)
         {
             raw = Raw.OfString(ref reader);
-            return reader.GetString();
+            return GetString(ref reader, raw);
         }
         if (reader.TokenType != JsonTokenType.Null) d.Fail($"'{field}' must be a string but is {Describe(reader.TokenType)}");
         reader.Skip();
         return null;
+    }
+
+    /// <summary>
+    /// The string token's value, as <see cref="Utf8JsonReader.GetString"/> gives it. Unescaped ASCII (most text) is
+    /// widened straight into the string: its Latin-1 decoding is its UTF-8 decoding, and there is nothing to check.
+    /// Anything else is left to the reader (which also refuses invalid UTF-8).
+    /// </summary>
+    private static string GetString(ref Utf8JsonReader reader, Raw raw)
+    {
+        var bytes = reader.ValueSpan;
+        if (raw.IsSet && Ascii.IsValid(bytes)) return Encoding.Latin1.GetString(bytes);
+        return reader.GetString()!;
     }
 
     /// <summary>A string that repeats across records (category, brand, status, tag): the same string instance, and its slug, for the same bytes.</summary>
@@ -306,15 +319,15 @@ public static class CatalogPageParser
         return (ReadString(ref reader, d, field, out _), null);
     }
 
-    /// <param name="raw">The number's text when it is plain (see <see cref="TryReadPlainDecimal"/>), for the hash.</param>
+    /// <param name="raw">The part of the number's text that is its canonical text, when it is plain and not zero (see <see cref="TryReadPlainDecimal(ReadOnlySpan{byte}, out decimal, out int)"/>).</param>
     private static decimal? ReadDecimal(ref Utf8JsonReader reader, Draft d, string field, out Raw raw)
     {
         raw = Raw.None;
         if (reader.TokenType == JsonTokenType.Number)
         {
-            if (TryReadPlainDecimal(reader.ValueSpan, out var value))
+            if (TryReadPlainDecimal(reader.ValueSpan, out var value, out var canonicalLength))
             {
-                raw = Raw.OfNumber(ref reader);
+                if (canonicalLength > 0) raw = new Raw((int)reader.TokenStartIndex, canonicalLength);
                 return value;
             }
             if (reader.TryGetDecimal(out value)) return value;
@@ -331,15 +344,25 @@ public static class CatalogPageParser
     /// straight into a decimal, with the scale the text has ("695.00" keeps two places), as <see cref="Utf8JsonReader.TryGetDecimal"/>
     /// reads it; anything else is left to the reader.
     /// </summary>
-    internal static bool TryReadPlainDecimal(ReadOnlySpan<byte> number, out decimal value)
+    internal static bool TryReadPlainDecimal(ReadOnlySpan<byte> number, out decimal value) => TryReadPlainDecimal(number, out value, out _);
+
+    /// <param name="canonicalLength">
+    /// How much of the text is <see cref="ContentHash.Canonical"/>'s text of the value: all but the fraction's trailing
+    /// zeros, and then a bare point ("12.50" → "12.5", "10.0" → "10"; JSON allows no leading zeros, so "0.05" stays).
+    /// 0 when the value is zero, whose canonical text ("0") need not be in the text ("0.00").
+    /// </param>
+    internal static bool TryReadPlainDecimal(ReadOnlySpan<byte> number, out decimal value, out int canonicalLength)
     {
         value = 0m;
+        canonicalLength = 0;
         if (number.Length > 19) return false;
+        var kept = 0;
         ulong mantissa = 0;
         var digits = 0;
         var scale = -1;
-        foreach (var b in number)
+        for (var i = 0; i < number.Length; i++)
         {
+            var b = number[i];
             if (b == (byte)'.')
             {
                 if (scale >= 0) return false;
@@ -351,9 +374,11 @@ public static class CatalogPageParser
             mantissa = mantissa * 10 + digit;
             digits++;
             if (scale >= 0) scale++;
+            if (scale < 0 || digit != 0) kept = i + 1;
         }
         if (digits == 0 || digits > 18 || scale == 0) return false;
         value = new decimal((int)(uint)mantissa, (int)(uint)(mantissa >> 32), 0, false, (byte)Math.Max(scale, 0));
+        canonicalLength = mantissa == 0 ? 0 : kept;
         return true;
     }
 
@@ -405,7 +430,7 @@ public static class CatalogPageParser
         }
     }
 
-    private static bool TryBuild(Draft d, ReadOnlySpan<byte> page, CatalogFormat format, ParseContext ctx, out Product product, out string? error)
+    private static bool TryBuild(Draft d, ReadOnlySpan<byte> page, byte[] hashBuffer, CatalogFormat format, ParseContext ctx, out Product product, out string? error)
     {
         product = null!;
         error = Validate(d, out var category);
@@ -421,7 +446,7 @@ public static class CatalogPageParser
         var sku = string.IsNullOrWhiteSpace(d.Sku) ? null : d.Sku;
         var thumbnail = string.IsNullOrWhiteSpace(d.Thumbnail) ? null : d.Thumbnail;
         // The hash is computed from the same fields before the product is built, so the product is built once.
-        var hash = HashOf(d, page, ctx.Source, title, description, category, brand, availability, sku, thumbnail);
+        var hash = HashOf(d, page, hashBuffer, ctx.Source, title, description, category, brand, availability, sku, thumbnail);
         product = new Product
         {
             Source = ctx.Source,
@@ -453,7 +478,7 @@ public static class CatalogPageParser
     /// normalised (see <see cref="Raw"/>) is copied from the page rather than encoded from its string, and a plain decimal
     /// is written from its text. The normalised values are passed to know which fields are null.
     /// </summary>
-    private static string HashOf(Draft d, ReadOnlySpan<byte> page, string source, string title, string? description, string category,
+    private static string HashOf(Draft d, ReadOnlySpan<byte> page, byte[] hashBuffer, string source, string title, string? description, string category,
         string? brand, string availability, string? sku, string? thumbnail)
     {
         // Title, description and brand are trimmed: their page bytes are the trimmed value when they start and end with
@@ -466,13 +491,7 @@ public static class CatalogPageParser
         var thumbnailRaw = thumbnail is null ? Raw.None : d.ThumbnailRaw;
         var tags = d.HasTags ? d.TagBuffer : null;
 
-        var max = ContentHash.MaxBytes(source) + ContentHash.MaxBytes(d.SourceId) + MaxBytes(title, titleRaw) + MaxBytes(description, descriptionRaw)
-                  + ContentHash.MaxBytes(category) + MaxBytes(brand, brandRaw) + ContentHash.NumberBytes + ContentHash.MaxBytes(availability)
-                  + ContentHash.Prefix + MaxBytes(sku, skuRaw) + MaxBytes(thumbnail, thumbnailRaw);
-        if (tags is not null)
-            for (var i = 0; i < tags.Count; i++) max += MaxBytes(tags[i], d.TagRaw[i]);
-
-        var w = new ContentHash.Writer(max);
+        var w = new ContentHash.Writer(hashBuffer);
         w.Write(source);
         w.Write(d.SourceId);
         Text(ref w, title, titleRaw, page);
@@ -491,6 +510,7 @@ public static class CatalogPageParser
         Text(ref w, thumbnail, thumbnailRaw, page);
         return w.Finish();
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static Raw TrimmedAlready(Raw raw, ReadOnlySpan<byte> page)
         {
             if (!raw.IsSet || raw.Length == 0) return raw;
@@ -500,8 +520,7 @@ public static class CatalogPageParser
 
         static bool IsPrintableAsciiNotSpace(byte b) => b is > (byte)' ' and < 0x7F;
 
-        static int MaxBytes(string? value, Raw raw) => raw.IsSet ? ContentHash.Prefix + raw.Length : ContentHash.MaxBytes(value);
-
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static void Text(ref ContentHash.Writer w, string? value, Raw raw, ReadOnlySpan<byte> page)
         {
             if (raw.IsSet) w.WriteUtf8(raw.In(page));
@@ -510,7 +529,7 @@ public static class CatalogPageParser
 
         static void Number(ref ContentHash.Writer w, decimal? value, Raw raw, ReadOnlySpan<byte> page)
         {
-            if (raw.IsSet) w.WritePlainDecimal(raw.In(page), value!.Value);
+            if (raw.IsSet) w.WriteUtf8(raw.In(page));
             else w.Write(value);
         }
     }

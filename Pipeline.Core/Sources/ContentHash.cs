@@ -15,12 +15,15 @@ public static class ContentHash
     private const int MaxDecimalChars = 32, MaxIntChars = 11;
 
     /// <summary>Bytes of a length prefix; a null field is the prefix -1 alone.</summary>
-    internal const int Prefix = sizeof(int);
+    private const int Prefix = sizeof(int);
 
-    /// <summary>Inputs up to this size are written into a buffer kept per thread; larger ones into a new array.</summary>
+    /// <summary>Size of the buffer kept per thread that the hash's input is written into (a bigger input moves to a new array).</summary>
     private const int ThreadBufferBytes = 16 * 1024;
 
     [ThreadStatic] private static byte[]? _threadBuffer;
+
+    /// <summary>The buffer kept per thread for <see cref="Writer"/>.</summary>
+    internal static byte[] ThreadBuffer => _threadBuffer ??= new byte[ThreadBufferBytes];
 
     public static string Of(Product p) =>
         Of(p.Source, p.SourceId, p.Title, p.Description, p.Category, p.Brand, p.Price, p.DiscountPercentage, p.Rating, p.Stock,
@@ -38,10 +41,7 @@ public static class ContentHash
         decimal price, decimal? discount, decimal? rating, int? stock, string? availability, IReadOnlyList<string> tags,
         string? sku, string? thumbnail)
     {
-        var max = MaxBytes(source) + MaxBytes(sourceId) + MaxBytes(title) + MaxBytes(description) + MaxBytes(category) + MaxBytes(brand)
-                  + NumberBytes + MaxBytes(availability) + Prefix + MaxBytes(sku) + MaxBytes(thumbnail);
-        for (var i = 0; i < tags.Count; i++) max += MaxBytes(tags[i]);
-        var w = new Writer(max);
+        var w = new Writer(ThreadBuffer);
         w.Write(source);
         w.Write(sourceId);
         w.Write(title);
@@ -59,12 +59,6 @@ public static class ContentHash
         w.Write(thumbnail);
         return w.Finish();
     }
-
-    /// <summary>Most bytes a string field can take: its prefix and at most 3 UTF-8 bytes a UTF-16 unit.</summary>
-    internal static int MaxBytes(string? value) => Prefix + (value is null ? 0 : Encoding.UTF8.GetMaxByteCount(value.Length));
-
-    /// <summary>Most bytes the three decimals and the stock take, prefixes included.</summary>
-    internal const int NumberBytes = 3 * (Prefix + MaxDecimalChars) + Prefix + MaxIntChars;
 
     /// <summary>Decimal without trailing zeros, so 695 and 695.00 hash alike.</summary>
     public static string Canonical(decimal? value) =>
@@ -124,11 +118,11 @@ public static class ContentHash
     /// </summary>
     internal ref struct Writer
     {
-        private readonly Span<byte> _buffer;
+        private Span<byte> _buffer;
         private int _length;
 
-        /// <summary>A writer for at most <paramref name="maxBytes"/> bytes (prefixes included): the buffer kept per thread, or a new array when that is too small.</summary>
-        public Writer(int maxBytes) => _buffer = maxBytes <= ThreadBufferBytes ? (_threadBuffer ??= new byte[ThreadBufferBytes]) : new byte[maxBytes];
+        /// <summary>A writer into <paramref name="buffer"/> (<see cref="ThreadBuffer"/>); a field that does not fit moves what was written to a bigger array.</summary>
+        public Writer(byte[] buffer) => _buffer = buffer;
 
         /// <summary>The XXH128 of what was written, as 32 lower-case hex digits.</summary>
         public readonly string Finish()
@@ -138,9 +132,21 @@ public static class ContentHash
             return Convert.ToHexStringLower(hash);
         }
 
+        /// <summary>Room for <paramref name="bytes"/> more bytes: the free part of the buffer, at least that long.</summary>
+        private Span<byte> Free(int bytes)
+        {
+            if (_buffer.Length - _length < bytes)
+            {
+                var bigger = new byte[Math.Max(_buffer.Length * 2, _length + bytes)];
+                _buffer[.._length].CopyTo(bigger);
+                _buffer = bigger;
+            }
+            return _buffer[_length..];
+        }
+
         public void WriteCount(int count)
         {
-            BinaryPrimitives.WriteInt32LittleEndian(_buffer[_length..], count);
+            BinaryPrimitives.WriteInt32LittleEndian(Free(Prefix), count);
             _length += Prefix;
         }
 
@@ -148,7 +154,7 @@ public static class ContentHash
         {
             if (value is null) { WriteCount(-1); return; }
             // ASCII (most text) narrowed directly; otherwise UTF-8 with lone surrogates as U+FFFD, as Encoding.UTF8 writes them.
-            var target = _buffer[(_length + Prefix)..];
+            var target = Free(Prefix + Encoding.UTF8.GetMaxByteCount(value.Length))[Prefix..];
             if (Ascii.FromUtf16(value, target, out var written) != OperationStatus.Done)
                 Utf8.FromUtf16(value, target, out _, out written);
             WriteCount(written);
@@ -158,15 +164,16 @@ public static class ContentHash
         /// <summary>A text field given as its UTF-8 bytes.</summary>
         public void WriteUtf8(ReadOnlySpan<byte> utf8)
         {
-            WriteCount(utf8.Length);
-            utf8.CopyTo(_buffer[_length..]);
-            _length += utf8.Length;
+            var target = Free(Prefix + utf8.Length);
+            BinaryPrimitives.WriteInt32LittleEndian(target, utf8.Length);
+            utf8.CopyTo(target[Prefix..]);
+            _length += Prefix + utf8.Length;
         }
 
         public void Write(int? value)
         {
             if (value is null) { WriteCount(-1); return; }
-            value.Value.TryFormat(_buffer[(_length + Prefix)..], out var written, default, CultureInfo.InvariantCulture);
+            value.Value.TryFormat(Free(Prefix + MaxIntChars)[Prefix..], out var written, default, CultureInfo.InvariantCulture);
             WriteCount(written);
             _length += written;
         }
@@ -174,26 +181,9 @@ public static class ContentHash
         public void Write(decimal? value)
         {
             if (value is null) { WriteCount(-1); return; }
-            var written = WriteCanonical(value.Value, _buffer[(_length + Prefix)..]);
+            var written = WriteCanonical(value.Value, Free(Prefix + MaxDecimalChars)[Prefix..]);
             WriteCount(written);
             _length += written;
-        }
-
-        /// <summary>
-        /// A decimal from the JSON text it was read from, when that text is plain (digits, maybe a point and digits: what
-        /// <see cref="CatalogPageParser.TryReadPlainDecimal"/> reads) and the value is not zero: <see cref="Canonical"/>'s
-        /// text is then that text with the fraction's trailing zeros (and a bare point) dropped, since JSON allows no
-        /// leading zeros ("0.05" keeps its "0."). Zero is written from the value (its text is "0" whatever the scale).
-        /// </summary>
-        public void WritePlainDecimal(ReadOnlySpan<byte> text, decimal value)
-        {
-            if (text.IndexOfAnyInRange((byte)'1', (byte)'9') < 0) { Write(value); return; }
-            if (text.IndexOf((byte)'.') >= 0)
-            {
-                text = text.TrimEnd((byte)'0');
-                if (text[^1] == (byte)'.') text = text[..^1];
-            }
-            WriteUtf8(text);
         }
     }
 }
