@@ -130,6 +130,7 @@ public sealed class CatalogPageParserFastPathTests
     [InlineData("\"title\":\"\\u00a0Lamp\"", "Lamp")]
     [InlineData("\"title\":\"L\\u0061mp\"", "Lamp")]
     [InlineData("\"title\":\"Lämp\"", "Lämp")]
+    [InlineData("\"title\" :\n  /* a comment */ \"Lamp\" // another\n", "Lamp")] // the value's bytes are found past white space and comments
     public void Titles_that_normalise_alike_hash_alike_whichever_way_they_were_read(string titleProperty, string expectedTitle)
     {
         var reference = CatalogPageParser.Parse(Encoding.UTF8.GetBytes(Record($"\"title\":\"{expectedTitle}\"")), CatalogFormat.DummyJson, Context).Products.Single();
@@ -153,6 +154,17 @@ public sealed class CatalogPageParserFastPathTests
 
         // Utf8JsonReader.GetString throws InvalidOperationException for these, and the parser lets it through as it always has.
         Assert.Throws<InvalidOperationException>(() => CatalogPageParser.Parse(json, CatalogFormat.DummyJson, Context));
+    }
+
+    [Fact]
+    public void Numbers_after_white_space_and_comments_hash_from_their_own_text()
+    {
+        var spaced = CatalogPageParser.Parse("{\"products\":[{\"id\":1,\"title\":\"t\",\"category\":\"c\",\"price\": /* p */ 12.50 ,\"rating\":\n\t4.10}]}"u8, CatalogFormat.DummyJson, Context).Products.Single();
+        var plain = CatalogPageParser.Parse("{\"products\":[{\"id\":1,\"title\":\"t\",\"category\":\"c\",\"price\":12.5,\"rating\":4.1}]}"u8, CatalogFormat.DummyJson, Context).Products.Single();
+
+        Assert.Equal(12.50m, spaced.Price);
+        Assert.Equal(ContentHash.Of(spaced), spaced.ContentHash);
+        Assert.Equal(plain.ContentHash, spaced.ContentHash);
     }
 
     [Fact]
