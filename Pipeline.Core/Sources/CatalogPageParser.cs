@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Pipeline.Core.Domain;
@@ -114,6 +115,10 @@ public static class CatalogPageParser
         // Per-thread state looked up once a page, not once a record.
         var cache = RepeatedStrings.ForThisThread;
         var hashBuffer = ContentHash.ThreadBuffer;
+        // Products gather in a list kept per thread and are copied once into a result list of the right size: a list
+        // grown by doubling would allocate about twice the references and copy them on the way.
+        var kept = _keptProducts ??= new List<Product>(128);
+        kept.Clear();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             result.RecordCount++;
@@ -128,14 +133,19 @@ public static class CatalogPageParser
                 ReadRecord(ref reader, format, draft, cache);
                 string? error = draft.Error;
                 if (error is null && TryBuild(draft, page, hashBuffer, format, context, out var product, out error))
-                    result.Products.Add(product);
+                    kept.Add(product);
                 else
                     Reject(result, context, index, draft.SourceId, error ?? "invalid record");
             }
             index++;
         }
         if (reader.TokenType != JsonTokenType.EndArray) throw new JsonException("the product array is not closed");
+        result.Products.EnsureCapacity(result.Products.Count + kept.Count);
+        result.Products.AddRange(kept);
+        kept.Clear(); // not kept alive by this thread
     }
+
+    [ThreadStatic] private static List<Product>? _keptProducts;
 
     private static void Reject(ParseResult result, ParseContext context, int index, string? sourceId, string reason) =>
         result.Rejections.Add(new Rejection
@@ -159,6 +169,7 @@ public static class CatalogPageParser
 
         public bool IsSet => Length >= 0;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public ReadOnlySpan<byte> In(ReadOnlySpan<byte> page) => page.Slice(Start, Length);
 
         /// <summary>The current string token's bytes, when it has no escapes (they are then its value's UTF-8: the reader checked they are valid UTF-8 when the string was made).</summary>
@@ -489,7 +500,9 @@ public static class CatalogPageParser
         var brandRaw = brand is null ? Raw.None : TrimmedAlready(d.BrandRaw, page);
         var skuRaw = sku is null ? Raw.None : d.SkuRaw;
         var thumbnailRaw = thumbnail is null ? Raw.None : d.ThumbnailRaw;
-        var tags = d.HasTags ? d.TagBuffer : null;
+        // The tags as read (empty when the record had no array; the buffers are cleared then).
+        ReadOnlySpan<string> tags = CollectionsMarshal.AsSpan(d.TagBuffer);
+        ReadOnlySpan<Raw> tagsRaw = CollectionsMarshal.AsSpan(d.TagRaw);
 
         var w = new ContentHash.Writer(hashBuffer);
         w.Write(source);
@@ -503,9 +516,8 @@ public static class CatalogPageParser
         Number(ref w, d.Rating, d.RatingRaw, page);
         w.Write(d.Stock);
         w.Write(availability);
-        w.WriteCount(tags?.Count ?? 0);
-        if (tags is not null)
-            for (var i = 0; i < tags.Count; i++) Text(ref w, tags[i], d.TagRaw[i], page);
+        w.WriteCount(tags.Length);
+        for (var i = 0; i < tags.Length; i++) Text(ref w, tags[i], tagsRaw[i], page);
         Text(ref w, sku, skuRaw, page);
         Text(ref w, thumbnail, thumbnailRaw, page);
         return w.Finish();

@@ -168,6 +168,18 @@ public sealed class CatalogPageParserFastPathTests
     }
 
     [Fact]
+    public void A_repeated_products_array_adds_its_products_after_the_first_one_s()
+    {
+        var result = CatalogPageParser.Parse(
+            "{\"products\":[{\"id\":1,\"title\":\"a\",\"category\":\"c\",\"price\":1},{\"id\":2}],\"products\":[{\"id\":3,\"title\":\"b\",\"category\":\"c\",\"price\":2}]}"u8,
+            CatalogFormat.DummyJson, Context);
+
+        Assert.Equal(["1", "3"], result.Products.Select(p => p.SourceId));
+        Assert.Equal(3, result.RecordCount);
+        Assert.Equal("2", Assert.Single(result.Rejections).SourceId);
+    }
+
+    [Fact]
     public void Real_fixtures_hash_as_their_products_hash_including_FakeStore_rating_objects()
     {
         var dummy = CatalogPageParser.Parse(CatalogPageParserTests.DummyEnvelope(), CatalogFormat.DummyJson, Context).Products;
