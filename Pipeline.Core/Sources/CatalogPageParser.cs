@@ -1,9 +1,7 @@
-using System.Buffers;
-using System.Buffers.Binary;
 using System.Globalization;
-using System.IO.Hashing;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Unicode;
 using System.Text.Json;
 using Pipeline.Core.Domain;
 
@@ -52,9 +50,9 @@ public static class CatalogPageParser
         {
             if (!reader.Read()) throw new JsonException("the page is empty");
             if (format == CatalogFormat.DummyJson)
-                ParseEnvelope(ref reader, format, context, result);
+                ParseEnvelope(ref reader, json, format, context, result);
             else if (reader.TokenType == JsonTokenType.StartArray)
-                ParseArray(ref reader, format, context, result);
+                ParseArray(ref reader, json, format, context, result);
             else
                 throw new JsonException($"expected a JSON array of products but found {Describe(reader.TokenType)}");
             if (reader.Read()) throw new JsonException("unexpected data after the end of the page");
@@ -78,7 +76,7 @@ public static class CatalogPageParser
         });
     }
 
-    private static void ParseEnvelope(ref Utf8JsonReader reader, CatalogFormat format, ParseContext context, ParseResult result)
+    private static void ParseEnvelope(ref Utf8JsonReader reader, ReadOnlySpan<byte> page, CatalogFormat format, ParseContext context, ParseResult result)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
             throw new JsonException($"expected the envelope object {{products,total,skip,limit}} but found {Describe(reader.TokenType)}");
@@ -90,7 +88,7 @@ public static class CatalogPageParser
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.StartArray)
                     throw new JsonException($"'products' must be an array but is {Describe(reader.TokenType)}");
-                ParseArray(ref reader, format, context, result);
+                ParseArray(ref reader, page, format, context, result);
                 sawProducts = true;
             }
             else if (reader.ValueTextEquals("total"u8))
@@ -109,10 +107,18 @@ public static class CatalogPageParser
         if (!sawProducts) throw new JsonException("the envelope has no 'products' array");
     }
 
-    private static void ParseArray(ref Utf8JsonReader reader, CatalogFormat format, ParseContext context, ParseResult result)
+    /// <param name="page">The bytes the reader reads, from which the values' own UTF-8 is hashed (see <see cref="Raw"/>).</param>
+    private static void ParseArray(ref Utf8JsonReader reader, ReadOnlySpan<byte> page, CatalogFormat format, ParseContext context, ParseResult result)
     {
         var index = 0;
         var draft = new Draft();
+        // Per-thread state looked up once a page, not once a record.
+        var cache = RepeatedStrings.ForThisThread;
+        var hashBuffer = ContentHash.ThreadBuffer;
+        // Products gather in a list kept per thread and are copied once into a result list of the right size: a list
+        // grown by doubling would allocate about twice the references and copy them on the way.
+        var kept = _keptProducts ??= new List<Product>(128);
+        kept.Clear();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             result.RecordCount++;
@@ -124,17 +130,22 @@ public static class CatalogPageParser
             else
             {
                 draft.Reset();
-                ReadRecord(ref reader, format, draft);
+                ReadRecord(ref reader, format, draft, cache);
                 string? error = draft.Error;
-                if (error is null && TryBuild(draft, format, context, out var product, out error))
-                    result.Products.Add(product);
+                if (error is null && TryBuild(draft, page, hashBuffer, format, context, out var product, out error))
+                    kept.Add(product);
                 else
                     Reject(result, context, index, draft.SourceId, error ?? "invalid record");
             }
             index++;
         }
         if (reader.TokenType != JsonTokenType.EndArray) throw new JsonException("the product array is not closed");
+        result.Products.EnsureCapacity(result.Products.Count + kept.Count);
+        result.Products.AddRange(kept);
+        kept.Clear(); // not kept alive by this thread
     }
+
+    [ThreadStatic] private static List<Product>? _keptProducts;
 
     private static void Reject(ParseResult result, ParseContext context, int index, string? sourceId, string reason) =>
         result.Rejections.Add(new Rejection
@@ -148,22 +159,45 @@ public static class CatalogPageParser
             RejectedAt = context.SeenAt,
         });
 
+    /// <summary>
+    /// Where a value's text lies in the page, when its bytes there are exactly the UTF-8 the content hash takes for it
+    /// (an unescaped string; the canonical part of a plain number), so the hash copies them instead of encoding the value again; else <see cref="None"/>.
+    /// </summary>
+    private readonly record struct Raw(int Start, int Length)
+    {
+        public static readonly Raw None = new(0, -1);
+
+        public bool IsSet => Length >= 0;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ReadOnlySpan<byte> In(ReadOnlySpan<byte> page) => page.Slice(Start, Length);
+
+        /// <summary>The current string token's bytes, when it has no escapes (they are then its value's UTF-8: the reader checked they are valid UTF-8 when the string was made).</summary>
+        public static Raw OfString(ref Utf8JsonReader reader) =>
+            reader.ValueIsEscaped ? None : new((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length); // TokenStartIndex is at the opening quote
+    }
+
     private sealed class Draft
     {
         public string? SourceId, Title, Description, Category, CategorySlug, Brand, Availability, AvailabilitySlug, Sku, Thumbnail, Error;
         public decimal? Price, Discount, Rating;
         public int? Stock;
-        /// <summary>Whether the record had a <c>tags</c> array; its strings are in <see cref="TagBuffer"/>, reused between records.</summary>
+        /// <summary>The page's bytes of these values, when they can be hashed as they are (see <see cref="Raw"/>).</summary>
+        public Raw TitleRaw, DescriptionRaw, BrandRaw, SkuRaw, ThumbnailRaw, PriceRaw, DiscountRaw, RatingRaw;
+        /// <summary>Whether the record had a <c>tags</c> array; its strings are in <see cref="TagBuffer"/> (their bytes in <see cref="TagRaw"/>), reused between records.</summary>
         public bool HasTags;
         public readonly List<string> TagBuffer = new(8);
+        public readonly List<Raw> TagRaw = new(8);
 
         public void Reset()
         {
             SourceId = Title = Description = Category = CategorySlug = Brand = Availability = AvailabilitySlug = Sku = Thumbnail = Error = null;
             Price = Discount = Rating = null;
             Stock = null;
+            TitleRaw = DescriptionRaw = BrandRaw = SkuRaw = ThumbnailRaw = PriceRaw = DiscountRaw = RatingRaw = Raw.None;
             HasTags = false;
             TagBuffer.Clear();
+            TagRaw.Clear();
         }
 
         public void Fail(string message) => Error ??= message;
@@ -207,9 +241,8 @@ public static class CatalogPageParser
         }
     }
 
-    private static void ReadRecord(ref Utf8JsonReader reader, CatalogFormat format, Draft d)
+    private static void ReadRecord(ref Utf8JsonReader reader, CatalogFormat format, Draft d, RepeatedStrings cache)
     {
-        var cache = RepeatedStrings.ForThisThread;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             // Find the field from the raw property name once, then move to its value.
@@ -218,22 +251,25 @@ public static class CatalogPageParser
             switch (field)
             {
                 case Field.Id: d.SourceId = ReadId(ref reader, d); break;
-                case Field.Title: d.Title = ReadString(ref reader, d, "title"); break;
-                case Field.Description: d.Description = ReadString(ref reader, d, "description"); break;
+                case Field.Title: d.Title = ReadString(ref reader, d, "title", out d.TitleRaw); break;
+                case Field.Description: d.Description = ReadString(ref reader, d, "description", out d.DescriptionRaw); break;
                 case Field.Category:
                     (d.Category, d.CategorySlug) = ReadRepeatedString(ref reader, d, "category", cache, slug: true);
                     break;
-                case Field.Price: d.Price = ReadDecimal(ref reader, d, "price"); break;
+                case Field.Price: d.Price = ReadDecimal(ref reader, d, "price", out d.PriceRaw); break;
                 case Field.Rating:
-                    if (format == CatalogFormat.FakeStore && reader.TokenType == JsonTokenType.StartObject) d.Rating = ReadFakeStoreRating(ref reader, d);
-                    else d.Rating = ReadDecimal(ref reader, d, "rating");
+                    if (format == CatalogFormat.FakeStore && reader.TokenType == JsonTokenType.StartObject) d.Rating = ReadFakeStoreRating(ref reader, d, out d.RatingRaw);
+                    else d.Rating = ReadDecimal(ref reader, d, "rating", out d.RatingRaw);
                     break;
-                case Field.Image: d.Thumbnail = ReadString(ref reader, d, "image"); break;
-                case Field.Thumbnail: d.Thumbnail = ReadString(ref reader, d, "thumbnail"); break;
-                case Field.Discount: d.Discount = ReadDecimal(ref reader, d, "discountPercentage"); break;
+                case Field.Image: d.Thumbnail = ReadString(ref reader, d, "image", out d.ThumbnailRaw); break;
+                case Field.Thumbnail: d.Thumbnail = ReadString(ref reader, d, "thumbnail", out d.ThumbnailRaw); break;
+                case Field.Discount: d.Discount = ReadDecimal(ref reader, d, "discountPercentage", out d.DiscountRaw); break;
                 case Field.Stock: d.Stock = ReadInt(ref reader, d, "stock"); break;
-                case Field.Brand: d.Brand = ReadRepeatedString(ref reader, d, "brand", cache, slug: false).Value; break;
-                case Field.Sku: d.Sku = ReadString(ref reader, d, "sku"); break;
+                case Field.Brand:
+                    d.BrandRaw = reader.TokenType == JsonTokenType.String ? Raw.OfString(ref reader) : Raw.None;
+                    d.Brand = ReadRepeatedString(ref reader, d, "brand", cache, slug: false).Value;
+                    break;
+                case Field.Sku: d.Sku = ReadString(ref reader, d, "sku", out d.SkuRaw); break;
                 case Field.Availability:
                     (d.Availability, d.AvailabilitySlug) = ReadRepeatedString(ref reader, d, "availabilityStatus", cache, slug: true);
                     break;
@@ -262,26 +298,50 @@ public static class CatalogPageParser
         }
     }
 
-    private static string? ReadString(ref Utf8JsonReader reader, Draft d, string field)
+    private static string? ReadString(ref Utf8JsonReader reader, Draft d, string field, out Raw raw)
     {
-        if (reader.TokenType == JsonTokenType.String) return reader.GetString();
+        raw = Raw.None;
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            raw = Raw.OfString(ref reader);
+            return GetString(ref reader, raw);
+        }
         if (reader.TokenType != JsonTokenType.Null) d.Fail($"'{field}' must be a string but is {Describe(reader.TokenType)}");
         reader.Skip();
         return null;
+    }
+
+    /// <summary>
+    /// The string token's value, as <see cref="Utf8JsonReader.GetString"/> gives it. Unescaped ASCII (most text) is
+    /// widened straight into the string: its Latin-1 decoding is its UTF-8 decoding, and there is nothing to check.
+    /// Anything else is left to the reader (which also refuses invalid UTF-8).
+    /// </summary>
+    private static string GetString(ref Utf8JsonReader reader, Raw raw)
+    {
+        var bytes = reader.ValueSpan;
+        if (raw.IsSet && Ascii.IsValid(bytes)) return Encoding.Latin1.GetString(bytes);
+        return reader.GetString()!;
     }
 
     /// <summary>A string that repeats across records (category, brand, status, tag): the same string instance, and its slug, for the same bytes.</summary>
     private static (string? Value, string? Slug) ReadRepeatedString(ref Utf8JsonReader reader, Draft d, string field, RepeatedStrings cache, bool slug)
     {
         if (reader.TokenType == JsonTokenType.String) return cache.Get(ref reader, slug);
-        return (ReadString(ref reader, d, field), null);
+        return (ReadString(ref reader, d, field, out _), null);
     }
 
-    private static decimal? ReadDecimal(ref Utf8JsonReader reader, Draft d, string field)
+    /// <param name="raw">The part of the number's text that is its canonical text, when it is plain and not zero (see <see cref="TryReadPlainDecimal(ReadOnlySpan{byte}, out decimal, out int)"/>).</param>
+    private static decimal? ReadDecimal(ref Utf8JsonReader reader, Draft d, string field, out Raw raw)
     {
+        raw = Raw.None;
         if (reader.TokenType == JsonTokenType.Number)
         {
-            if (TryReadPlainDecimal(reader.ValueSpan, out var value) || reader.TryGetDecimal(out value)) return value;
+            if (TryReadPlainDecimal(reader.ValueSpan, out var value, out var canonicalLength))
+            {
+                if (canonicalLength > 0) raw = new Raw((int)reader.TokenStartIndex, canonicalLength);
+                return value;
+            }
+            if (reader.TryGetDecimal(out value)) return value;
             d.Fail($"'{field}' is out of range");
             return null;
         }
@@ -295,15 +355,25 @@ public static class CatalogPageParser
     /// straight into a decimal, with the scale the text has ("695.00" keeps two places), as <see cref="Utf8JsonReader.TryGetDecimal"/>
     /// reads it; anything else is left to the reader.
     /// </summary>
-    internal static bool TryReadPlainDecimal(ReadOnlySpan<byte> number, out decimal value)
+    internal static bool TryReadPlainDecimal(ReadOnlySpan<byte> number, out decimal value) => TryReadPlainDecimal(number, out value, out _);
+
+    /// <param name="canonicalLength">
+    /// How much of the text is <see cref="ContentHash.Canonical"/>'s text of the value: all but the fraction's trailing
+    /// zeros, and then a bare point ("12.50" → "12.5", "10.0" → "10"; JSON allows no leading zeros, so "0.05" stays).
+    /// 0 when the value is zero, whose canonical text ("0") need not be in the text ("0.00").
+    /// </param>
+    internal static bool TryReadPlainDecimal(ReadOnlySpan<byte> number, out decimal value, out int canonicalLength)
     {
         value = 0m;
+        canonicalLength = 0;
         if (number.Length > 19) return false;
+        var kept = 0;
         ulong mantissa = 0;
         var digits = 0;
         var scale = -1;
-        foreach (var b in number)
+        for (var i = 0; i < number.Length; i++)
         {
+            var b = number[i];
             if (b == (byte)'.')
             {
                 if (scale >= 0) return false;
@@ -315,9 +385,11 @@ public static class CatalogPageParser
             mantissa = mantissa * 10 + digit;
             digits++;
             if (scale >= 0) scale++;
+            if (scale < 0 || digit != 0) kept = i + 1;
         }
         if (digits == 0 || digits > 18 || scale == 0) return false;
         value = new decimal((int)(uint)mantissa, (int)(uint)(mantissa >> 32), 0, false, (byte)Math.Max(scale, 0));
+        canonicalLength = mantissa == 0 ? 0 : kept;
         return true;
     }
 
@@ -334,12 +406,13 @@ public static class CatalogPageParser
         return null;
     }
 
-    private static decimal? ReadFakeStoreRating(ref Utf8JsonReader reader, Draft d)
+    private static decimal? ReadFakeStoreRating(ref Utf8JsonReader reader, Draft d, out Raw raw)
     {
         decimal? rate = null;
+        raw = Raw.None;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("rate"u8)) { reader.Read(); rate = ReadDecimal(ref reader, d, "rating.rate"); }
+            if (reader.ValueTextEquals("rate"u8)) { reader.Read(); rate = ReadDecimal(ref reader, d, "rating.rate", out raw); }
             else { reader.Read(); reader.Skip(); }
         }
         return rate;
@@ -348,6 +421,7 @@ public static class CatalogPageParser
     private static void ReadTags(ref Utf8JsonReader reader, Draft d, RepeatedStrings cache)
     {
         d.TagBuffer.Clear();
+        d.TagRaw.Clear();
         d.HasTags = false;
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -358,12 +432,16 @@ public static class CatalogPageParser
         d.HasTags = true;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            if (reader.TokenType == JsonTokenType.String) d.TagBuffer.Add(cache.Get(ref reader, slug: false).Value);
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                d.TagRaw.Add(Raw.OfString(ref reader));
+                d.TagBuffer.Add(cache.Get(ref reader, slug: false).Value);
+            }
             else { d.Fail("'tags' must hold strings"); reader.Skip(); }
         }
     }
 
-    private static bool TryBuild(Draft d, CatalogFormat format, ParseContext ctx, out Product product, out string? error)
+    private static bool TryBuild(Draft d, ReadOnlySpan<byte> page, byte[] hashBuffer, CatalogFormat format, ParseContext ctx, out Product product, out string? error)
     {
         product = null!;
         error = Validate(d, out var category);
@@ -379,8 +457,7 @@ public static class CatalogPageParser
         var sku = string.IsNullOrWhiteSpace(d.Sku) ? null : d.Sku;
         var thumbnail = string.IsNullOrWhiteSpace(d.Thumbnail) ? null : d.Thumbnail;
         // The hash is computed from the same fields before the product is built, so the product is built once.
-        var hash = ContentHash.Of(ctx.Source, d.SourceId!, title, description, category, brand, d.Price!.Value, d.Discount, d.Rating,
-            d.Stock, availability, tags, sku, thumbnail);
+        var hash = HashOf(d, page, hashBuffer, ctx.Source, title, description, category, brand, availability, sku, thumbnail);
         product = new Product
         {
             Source = ctx.Source,
@@ -404,6 +481,69 @@ public static class CatalogPageParser
             LastRunId = ctx.RunId,
         };
         return true;
+    }
+
+    /// <summary>
+    /// <see cref="ContentHash.Of(string, string, string, string?, string, string?, decimal, decimal?, decimal?, int?, string?, IReadOnlyList{string}, string?, string?)"/>
+    /// of the product being built, the same bytes written more cheaply: a text value whose page bytes are its UTF-8 as
+    /// normalised (see <see cref="Raw"/>) is copied from the page rather than encoded from its string, and a plain decimal
+    /// is written from its text. The normalised values are passed to know which fields are null.
+    /// </summary>
+    private static string HashOf(Draft d, ReadOnlySpan<byte> page, byte[] hashBuffer, string source, string title, string? description, string category,
+        string? brand, string availability, string? sku, string? thumbnail)
+    {
+        // Title, description and brand are trimmed: their page bytes are the trimmed value when they start and end with
+        // printable ASCII other than a space (every other character .NET trims is a control character or non-ASCII).
+        // Sku, thumbnail and tags are not trimmed, so any unescaped text is their value.
+        var titleRaw = TrimmedAlready(d.TitleRaw, page);
+        var descriptionRaw = description is null ? Raw.None : TrimmedAlready(d.DescriptionRaw, page);
+        var brandRaw = brand is null ? Raw.None : TrimmedAlready(d.BrandRaw, page);
+        var skuRaw = sku is null ? Raw.None : d.SkuRaw;
+        var thumbnailRaw = thumbnail is null ? Raw.None : d.ThumbnailRaw;
+        // The tags as read (empty when the record had no array; the buffers are cleared then).
+        ReadOnlySpan<string> tags = CollectionsMarshal.AsSpan(d.TagBuffer);
+        ReadOnlySpan<Raw> tagsRaw = CollectionsMarshal.AsSpan(d.TagRaw);
+
+        var w = new ContentHash.Writer(hashBuffer);
+        w.Write(source);
+        w.Write(d.SourceId);
+        Text(ref w, title, titleRaw, page);
+        Text(ref w, description, descriptionRaw, page);
+        w.Write(category);
+        Text(ref w, brand, brandRaw, page);
+        Number(ref w, d.Price, d.PriceRaw, page);
+        Number(ref w, d.Discount, d.DiscountRaw, page);
+        Number(ref w, d.Rating, d.RatingRaw, page);
+        w.Write(d.Stock);
+        w.Write(availability);
+        w.WriteCount(tags.Length);
+        for (var i = 0; i < tags.Length; i++) Text(ref w, tags[i], tagsRaw[i], page);
+        Text(ref w, sku, skuRaw, page);
+        Text(ref w, thumbnail, thumbnailRaw, page);
+        return w.Finish();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Raw TrimmedAlready(Raw raw, ReadOnlySpan<byte> page)
+        {
+            if (!raw.IsSet || raw.Length == 0) return raw;
+            var bytes = raw.In(page);
+            return IsPrintableAsciiNotSpace(bytes[0]) && IsPrintableAsciiNotSpace(bytes[^1]) ? raw : Raw.None;
+        }
+
+        static bool IsPrintableAsciiNotSpace(byte b) => b is > (byte)' ' and < 0x7F;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Text(ref ContentHash.Writer w, string? value, Raw raw, ReadOnlySpan<byte> page)
+        {
+            if (raw.IsSet) w.WriteUtf8(raw.In(page));
+            else w.Write(value);
+        }
+
+        static void Number(ref ContentHash.Writer w, decimal? value, Raw raw, ReadOnlySpan<byte> page)
+        {
+            if (raw.IsSet) w.WriteUtf8(raw.In(page));
+            else w.Write(value);
+        }
     }
 
     private static string? Validate(Draft d, out string category)
@@ -500,155 +640,5 @@ internal sealed class RepeatedStrings
         _values[slot] = created;
         _slugs[slot] = slug ? Slug.From(created) : null;
         return (created, _slugs[slot]);
-    }
-}
-
-/// <summary>Hash of a product's normalised content (not its timestamps): equal hash, nothing changed.</summary>
-public static class ContentHash
-{
-    /// <summary>Longest text of a <see cref="decimal"/> (sign, 29 digits, point, "0.") and of an <see cref="int"/>.</summary>
-    private const int MaxDecimalChars = 32, MaxIntChars = 11;
-
-    /// <summary>Bytes of a length prefix; a null field is the prefix -1 alone.</summary>
-    private const int Prefix = sizeof(int);
-
-    /// <summary>Inputs up to this size are written into a buffer kept per thread; larger ones into a new array.</summary>
-    private const int ThreadBufferBytes = 16 * 1024;
-
-    [ThreadStatic] private static byte[]? _buffer;
-
-    public static string Of(Product p) =>
-        Of(p.Source, p.SourceId, p.Title, p.Description, p.Category, p.Brand, p.Price, p.DiscountPercentage, p.Rating, p.Stock,
-            p.Availability, p.Tags, p.Sku, p.Thumbnail);
-
-    /// <summary>
-    /// XXH128 (System.IO.Hashing, seed 0; lower-case hex of its 16 bytes) of the fields in this order, each written as a
-    /// 32-bit little-endian byte length and its UTF-8 (a null field: the length -1 and nothing else): source, source id,
-    /// title, description, category, brand, price, discount, rating (decimals in <see cref="Canonical"/> text), stock
-    /// (invariant text), availability, then the number of tags and each tag, then sku and thumbnail. The length prefixes
-    /// make the encoding one-to-one: no two different contents give the same bytes (null and "" differ; a separator
-    /// inside a value cannot move a boundary), so equal hash ⇔ equal content, up to the 128-bit hash's collisions.
-    /// </summary>
-    internal static string Of(string source, string sourceId, string title, string? description, string category, string? brand,
-        decimal price, decimal? discount, decimal? rating, int? stock, string? availability, IReadOnlyList<string> tags,
-        string? sku, string? thumbnail)
-    {
-        var max = MaxBytes(source) + MaxBytes(sourceId) + MaxBytes(title) + MaxBytes(description) + MaxBytes(category) + MaxBytes(brand)
-                  + 3 * (Prefix + MaxDecimalChars) + Prefix + MaxIntChars + MaxBytes(availability) + Prefix + MaxBytes(sku) + MaxBytes(thumbnail);
-        for (var i = 0; i < tags.Count; i++) max += MaxBytes(tags[i]);
-        var buffer = max <= ThreadBufferBytes ? (_buffer ??= new byte[ThreadBufferBytes]) : new byte[max];
-        var w = new FieldWriter(buffer);
-        w.Write(source);
-        w.Write(sourceId);
-        w.Write(title);
-        w.Write(description);
-        w.Write(category);
-        w.Write(brand);
-        w.Write(price);
-        w.Write(discount);
-        w.Write(rating);
-        w.Write(stock);
-        w.Write(availability);
-        w.WriteCount(tags.Count);
-        for (var i = 0; i < tags.Count; i++) w.Write(tags[i]);
-        w.Write(sku);
-        w.Write(thumbnail);
-        Span<byte> hash = stackalloc byte[16];
-        XxHash128.Hash(w.Written, hash);
-        return Convert.ToHexStringLower(hash);
-    }
-
-    private static int MaxBytes(string? value) => Prefix + (value is null ? 0 : Encoding.UTF8.GetMaxByteCount(value.Length));
-
-    /// <summary>Decimal without trailing zeros, so 695 and 695.00 hash alike.</summary>
-    public static string Canonical(decimal? value) =>
-        value is null ? "" : (value.Value / 1.000000000000000000000000000000000m).ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>
-    /// Writes <see cref="Canonical"/>'s text of a decimal as UTF-8 without allocating: the mantissa's trailing zeros are
-    /// divided away and the point placed by the scale. Returns the bytes written.
-    /// </summary>
-    internal static int WriteCanonical(decimal value, Span<byte> target)
-    {
-        Span<int> bits = stackalloc int[4];
-        decimal.GetBits(value, bits);
-        if ((bits[0] | bits[1] | bits[2]) == 0)
-            return Encoding.UTF8.GetBytes(Canonical(value), target); // zero (and its signed and scaled forms): exactly as Canonical writes it
-        if (bits[2] != 0) return WriteTrimmed(value, target); // a mantissa above 64 bits: rare, the general way
-        var mantissa = (uint)bits[0] | ((ulong)(uint)bits[1] << 32);
-        var scale = (bits[3] >> 16) & 0xFF;
-        while (scale > 0 && mantissa % 10 == 0)
-        {
-            mantissa /= 10;
-            scale--;
-        }
-        // Digits from the last, the point after `scale` of them, "0." when the fraction is all there is.
-        Span<byte> text = stackalloc byte[MaxDecimalChars];
-        var start = text.Length;
-        var placed = 0;
-        do
-        {
-            if (placed == scale && scale > 0) text[--start] = (byte)'.';
-            var next = mantissa / 10;
-            text[--start] = (byte)('0' + (int)(mantissa - next * 10));
-            mantissa = next;
-            placed++;
-        } while (mantissa != 0 || placed <= scale);
-        if (bits[3] < 0) text[--start] = (byte)'-';
-        text[start..].CopyTo(target);
-        return text.Length - start;
-    }
-
-    /// <summary>The invariant text with the fraction's trailing zeros (and a bare point) removed.</summary>
-    private static int WriteTrimmed(decimal value, Span<byte> target)
-    {
-        value.TryFormat(target, out var written, default, CultureInfo.InvariantCulture);
-        if (target[..written].IndexOf((byte)'.') >= 0)
-        {
-            while (target[written - 1] == (byte)'0') written--;
-            if (target[written - 1] == (byte)'.') written--;
-        }
-        return written;
-    }
-
-    private ref struct FieldWriter(Span<byte> buffer)
-    {
-        private readonly Span<byte> _buffer = buffer;
-        private int _length;
-
-        public readonly ReadOnlySpan<byte> Written => _buffer[.._length];
-
-        public void WriteCount(int count)
-        {
-            BinaryPrimitives.WriteInt32LittleEndian(_buffer[_length..], count);
-            _length += Prefix;
-        }
-
-        public void Write(string? value)
-        {
-            if (value is null) { WriteCount(-1); return; }
-            // ASCII (most text) narrowed directly; otherwise UTF-8 with lone surrogates as U+FFFD, as Encoding.UTF8 writes them.
-            var target = _buffer[(_length + Prefix)..];
-            if (Ascii.FromUtf16(value, target, out var written) != OperationStatus.Done)
-                Utf8.FromUtf16(value, target, out _, out written);
-            WriteCount(written);
-            _length += written;
-        }
-
-        public void Write(int? value)
-        {
-            if (value is null) { WriteCount(-1); return; }
-            value.Value.TryFormat(_buffer[(_length + Prefix)..], out var written, default, CultureInfo.InvariantCulture);
-            WriteCount(written);
-            _length += written;
-        }
-
-        public void Write(decimal? value)
-        {
-            if (value is null) { WriteCount(-1); return; }
-            var written = WriteCanonical(value.Value, _buffer[(_length + Prefix)..]);
-            WriteCount(written);
-            _length += written;
-        }
     }
 }
