@@ -12,8 +12,15 @@ public sealed class HeldSource(SyntheticSource inner) : IProductSource
 {
     public const string SourceName = "held";
     private readonly List<(Func<int, bool> Pages, TaskCompletionSource Gate)> _gates = [];
+    private int _inFlight, _maxInFlight;
 
     public string Name => SourceName;
+
+    /// <summary>Fetches under way now (waiting at a gate or fetching).</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>The most fetches that were ever under way at once.</summary>
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
     public CatalogFormat Format => inner.Format;
 
     /// <summary>Fetches of the pages <paramref name="pages"/> selects (by page number) wait until the returned gate is opened.</summary>
@@ -37,9 +44,18 @@ public sealed class HeldSource(SyntheticSource inner) : IProductSource
 
     public async Task<FetchedPage> FetchAsync(FetchTask task, CancellationToken ct)
     {
-        Task[] waits;
-        lock (_gates) waits = _gates.Where(g => g.Pages(task.Page)).Select(g => g.Gate.Task).ToArray();
-        await Task.WhenAll(waits).WaitAsync(ct);
-        return await inner.FetchAsync(task, ct);
+        var now = Interlocked.Increment(ref _inFlight);
+        for (var max = MaxInFlight; now > max && Interlocked.CompareExchange(ref _maxInFlight, now, max) != max; max = MaxInFlight) { }
+        try
+        {
+            Task[] waits;
+            lock (_gates) waits = _gates.Where(g => g.Pages(task.Page)).Select(g => g.Gate.Task).ToArray();
+            await Task.WhenAll(waits).WaitAsync(ct);
+            return await inner.FetchAsync(task, ct);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
     }
 }

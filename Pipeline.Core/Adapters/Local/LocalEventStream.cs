@@ -43,13 +43,17 @@ public sealed class LocalEventStream : IEventStream, IStreamSignal, IAsyncDispos
         CREATE INDEX IF NOT EXISTS records_arrival ON records (arrival);
         """, ct);
 
-    /// <summary>Kinesis maps the MD5 of the partition key onto hash-key ranges; equal ranges reduce to a modulo.</summary>
+    /// <summary>
+    /// Kinesis maps the MD5 of the partition key onto equal hash-key ranges: the shard is the key's top 64 bits scaled to
+    /// the shard count (the high half of their 128-bit product, so one shard covers the whole range; the former
+    /// <c>high / (ulong.MaxValue / n + 1)</c> divided by zero when n was 1).
+    /// </summary>
     public int ShardIndexFor(string partitionKey)
     {
         Span<byte> hash = stackalloc byte[16];
         MD5.HashData(Encoding.UTF8.GetBytes(partitionKey), hash);
         var high = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(hash);
-        return (int)(high / (ulong.MaxValue / (ulong)_shardCount + 1));
+        return (int)Math.BigMul(high, (ulong)_shardCount, out _);
     }
 
     public async Task PublishAsync(IReadOnlyList<StreamRecord> records, CancellationToken ct)
