@@ -56,14 +56,22 @@ public abstract class HttpCatalogSource(HttpClient http, HttpSourceOptions optio
             }
             if (response.Content.Headers.ContentLength is { } declared && declared > Options.MaxPageBytes)
                 throw new SourceFetchException($"{Name}: page of {declared} bytes is over the {Options.MaxPageBytes}-byte limit", (int)HttpStatusCode.RequestEntityTooLarge);
+            // The resilience pipeline's timeouts end when the headers arrive; a body that stalls after them gets the
+            // same time in all, or the fetch would wait on it for as long as the server holds the connection.
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            deadline.CancelAfter(TimeSpan.FromSeconds(Options.TimeoutSeconds));
             try
             {
-                await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-                return await ReadCappedAsync(body, Options.MaxPageBytes, ct).ConfigureAwait(false);
+                await using var body = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
+                return await ReadCappedAsync(body, Options.MaxPageBytes, deadline.Token).ConfigureAwait(false);
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or HttpRequestException)
             {
                 throw new SourceFetchException($"{Name}: reading {url} failed: {ex.Message}", null, ex);
+            }
+            catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
+            {
+                throw new SourceFetchException($"{Name}: reading {url} timed out after {Options.TimeoutSeconds} s", null, ex);
             }
         }
     }

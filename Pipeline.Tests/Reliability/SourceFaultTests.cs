@@ -170,6 +170,16 @@ public sealed class SourceFaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_body_that_stalls_after_the_headers_is_quarantined_when_the_time_is_up()
+    {
+        var api = Api(("Pipeline:Sources:DummyJson:TimeoutSeconds", "3"));
+        _catalog.Enqueue(Fault.StallBody(Page3));
+
+        await AssertPageQuarantinedAsync(api, "timed out after 3 s");
+        Assert.Equal(1, _catalog.Hits(Page3));
+    }
+
+    [Fact]
     public async Task A_404_is_not_retried_and_the_page_is_quarantined()
     {
         var api = Api();

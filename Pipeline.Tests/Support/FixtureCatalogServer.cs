@@ -90,6 +90,14 @@ public sealed class FixtureCatalogServer : IAsyncDisposable
                 case FaultKind.Reset:
                     context.Abort();
                     return;
+                case FaultKind.StallBody:
+                    context.Response.ContentType = "application/json";
+                    context.Response.ContentLength = 1_000_000;
+                    await context.Response.WriteAsync("{\"products\":[");
+                    await context.Response.Body.FlushAsync();
+                    try { await Task.Delay(Timeout.Infinite, context.RequestAborted); }
+                    catch (OperationCanceledException) { }
+                    return;
                 case FaultKind.Delay:
                     // Hold the answer longer than the client waits; the client gives up and the request is aborted.
                     try { await Task.Delay(fault.Delay, context.RequestAborted); }
@@ -159,7 +167,7 @@ public sealed class FixtureCatalogServer : IAsyncDisposable
     }
 }
 
-public enum FaultKind { Status, Body, Reset, Delay }
+public enum FaultKind { Status, Body, Reset, Delay, StallBody }
 
 public sealed record Fault(string Match, FaultKind Kind, int StatusCode = 500, int? RetryAfterSeconds = null, byte[]? Body = null)
 {
@@ -171,4 +179,7 @@ public sealed record Fault(string Match, FaultKind Kind, int StatusCode = 500, i
     public static Fault Status(string match, int status, int? retryAfter = null) => new(match, FaultKind.Status, status, retryAfter);
     public static Fault WithBody(string match, string body) => new(match, FaultKind.Body, Body: Encoding.UTF8.GetBytes(body));
     public static Fault Reset(string match) => new(match, FaultKind.Reset);
+
+    /// <summary>Sends the headers and the start of a body, then nothing more until the client gives up.</summary>
+    public static Fault StallBody(string match) => new(match, FaultKind.StallBody);
 }
