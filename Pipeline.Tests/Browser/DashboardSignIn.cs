@@ -16,8 +16,9 @@ public static class DashboardSignIn
         await page.Locator("#user-name").FillAsync(PipelineAppFactory.AdminUserName);
         await page.Locator("#password").FillAsync(PipelineAppFactory.AdminPassword);
         await page.Locator("#sign-in").ClickAsync();
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == returnUrl.Split('?')[0]);
-        // The circuit renders the signed-in layout; generous, as a loaded machine may take a while.
+        // The redirect and the page's load, then the circuit rendering the signed-in layout: generous deadlines, as a
+        // loaded machine may take a while (CI once took over 30 s to fire the load event here).
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == returnUrl.Split('?')[0], new() { Timeout = 60_000 });
         await Assertions.Expect(page.Locator("#signed-in-user")).ToHaveTextAsync(PipelineAppFactory.AdminUserName, new() { Timeout = 60_000 });
     }
 }
