@@ -143,9 +143,10 @@ public sealed class SourceFaultTests : IAsyncLifetime
     [Fact]
     public async Task A_slow_answer_times_out_and_the_retry_succeeds()
     {
-        // 3 s in all per page, so each attempt may take 1 s.
-        var api = Api(("Pipeline:Sources:DummyJson:TimeoutSeconds", "3"));
-        _catalog.Enqueue(Fault.Slow(Page3, TimeSpan.FromSeconds(20)));
+        // 9 s in all per page, so each attempt may take 3 s: the slow first attempt is cut off after 3 s and the retry has
+        // 6 s (with 3 s in all, a retry on a loaded CI machine once missed its remaining 2 s).
+        var api = Api(("Pipeline:Sources:DummyJson:TimeoutSeconds", "9"));
+        _catalog.Enqueue(Fault.Slow(Page3, TimeSpan.FromSeconds(30)));
 
         await AssertRecoveredAsync(api, expectedHits: 2);
     }
