@@ -12,8 +12,8 @@ namespace Pipeline.Tests.Reliability;
 /// Many dashboard users while a large Synthetic run is going: 16 REST clients, 8 signed-in page clients and 3 live
 /// browser circuits, each with a bounded number of requests. Every answer must be a success; the latencies are
 /// measured and reported (docs/reliability.md), not asserted. The run is of the <see cref="HeldSource"/>: its second
-/// half is let through when the load starts and its last page only after the load, so the load always overlaps a
-/// working run however fast the pipeline gets.
+/// half is let through when the load starts and its last page is held until the run is cancelled after the load, so
+/// the load always overlaps a working run however fast the pipeline gets.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class DashboardLoadTests(BrowserFixture browser, ITestOutputHelper output) : IAsyncLifetime
@@ -113,15 +113,15 @@ public sealed class DashboardLoadTests(BrowserFixture browser, ITestOutputHelper
         var all = (await load).SelectMany(s => s).ToList();
         var seconds = clock.Elapsed.TotalSeconds;
         var after = await api.GetRunAsync(runId);
+        // Cancelled rather than finished: the rest of a 200k run would only load the machine other tests run on.
+        using var cancel = await api.PostAsync($"/api/ingestions/{runId}/cancel", null);
         lastPage.SetResult();
-        var final = await api.WaitForRunAsync(runId, andRefresh: false);
 
         Assert.All(all, s => Assert.True(s.Status == HttpStatusCode.OK, $"{s.Path} answered {(int)s.Status}"));
         Assert.Equal(ApiClients * RequestsPerClient + PageClients * RequestsPerClient + Circuits * 10, all.Count);
         Assert.Equal("running", after.Status); // the load ran while the run did (its last page was held back)
         Assert.True(after.Stages.PagesTransformed > before.Stages.PagesTransformed, "the run kept going under load");
-        Assert.Equal("succeeded", final.Status);
-        Assert.Equal(Products, final.Stages.ProductsUpserted);
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
 
         static object Percentiles(string name, IEnumerable<Sample> samples)
         {

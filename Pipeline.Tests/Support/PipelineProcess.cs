@@ -88,7 +88,11 @@ public sealed class PipelineProcess : IAsyncDisposable
             }
             catch (HttpRequestException)
             {
-                return HttpStatusCode.ServiceUnavailable;
+                return HttpStatusCode.ServiceUnavailable; // not listening yet
+            }
+            catch (TaskCanceledException)
+            {
+                return HttpStatusCode.RequestTimeout; // listening, but busy starting (e.g. rebuilding a bulk load's indexes)
             }
         }, status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(90), $"Pipeline.Web on {BaseAddress} to answer /health");
     }
