@@ -228,16 +228,17 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
     private static string? Dec(decimal? value) => value?.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// The columns <see cref="ReadProduct"/> reads, from <c>FROM products</c>. Last seen and last run come from the
-    /// product's row (written with its content) or from <c>product_seen</c> (written when it came unchanged), whichever is
-    /// later; the row's run on a tie.
+    /// The columns <see cref="ReadProduct"/> reads, <c>FROM</c> <see cref="ProductRows"/>. Last seen and last run come from
+    /// the product's row (written with its content) or from <c>product_seen</c> (written when it came unchanged),
+    /// whichever is later; the row's run on a tie.
     /// </summary>
     private const string ProductColumns =
         "id, source, source_id, title, description, category, brand, price, discount, rating, stock, availability, tags, sku, thumbnail, " +
-        "content_hash, first_seen, " +
-        "max(last_seen, coalesce((SELECT s.last_seen FROM product_seen s WHERE s.id = products.id), 0)), last_changed, " +
-        "coalesce((SELECT s.last_run_id FROM product_seen s WHERE s.id = products.id AND s.last_seen > products.last_seen), last_run_id), " +
-        "price_num, title_key";
+        "content_hash, first_seen, max(p.last_seen, coalesce(s.last_seen, 0)), last_changed, " +
+        "CASE WHEN s.last_seen > p.last_seen THEN s.last_run_id ELSE p.last_run_id END, price_num, title_key";
+
+    /// <summary>The products with their sightings: one lookup of <c>product_seen</c> per row.</summary>
+    private const string ProductRows = "products p LEFT JOIN product_seen s USING (id)";
 
     private static Product ReadProduct(SqliteDataReader r) => new()
     {
@@ -266,7 +267,7 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
     {
         await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {ProductColumns} FROM products WHERE id = $id";
+        command.CommandText = $"SELECT {ProductColumns} FROM {ProductRows} WHERE id = $id";
         command.Parameters.AddWithValue("$id", id);
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         return await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadProduct(reader) : null;
@@ -318,7 +319,7 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
             command.Parameters.AddWithValue("$i", token.Id);
         }
         var direction = scanDescending ? "DESC" : "ASC";
-        command.CommandText = $"SELECT {ProductColumns} FROM products" +
+        command.CommandText = $"SELECT {ProductColumns} FROM {ProductRows}" +
                               (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") +
                               $" ORDER BY {keyColumn} {direction}, id {direction} LIMIT $limit";
         command.Parameters.AddWithValue("$limit", limit + 1);
@@ -404,7 +405,7 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
             .Text(1, consumer).Int(2, position).Run(), ct);
 
     public IAsyncEnumerable<Product> ScanChangedAsync(long after, long upTo, CancellationToken ct) =>
-        ReadRowsAsync($"SELECT {ProductColumns} FROM products WHERE change_seq > $after AND change_seq <= $upTo ORDER BY id",
+        ReadRowsAsync($"SELECT {ProductColumns} FROM {ProductRows} WHERE change_seq > $after AND change_seq <= $upTo ORDER BY id",
             c => c.With("$after", after).With("$upTo", upTo), ReadProduct, ct);
 
     public IAsyncEnumerable<PriceObservation> ScanObservationsAddedAsync(long after, long upTo, CancellationToken ct) =>
