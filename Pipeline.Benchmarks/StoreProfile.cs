@@ -90,6 +90,11 @@ public static class StoreProfile
             await bulkStore.BeginBulkLoadAsync(all.Count, CancellationToken.None);
             await Time("UpsertAsync, new products, bulk load, 8 concurrent callers", () => Concurrently(bulkStore, all, "run-1", now));
             await Time("EndBulkLoadAsync (four index builds)", async () => { await bulkStore.EndBulkLoadAsync(CancellationToken.None); return all.Count; });
+            await Time("ScanChangedAsync (the refresh's product scan, everything)", async () => { long n = 0; await foreach (var _ in bulkStore.ScanChangedAsync(-1, long.MaxValue, CancellationToken.None)) n++; return n; });
+            await Time("ScanObservationsAddedAsync (the refresh's observation scan, everything)", async () => { long n = 0; await foreach (var _ in bulkStore.ScanObservationsAddedAsync(-1, long.MaxValue, CancellationToken.None)) n++; return n; });
+            await Time("DuckDbWarehouse.LoadAsync from the refresh's scans (empty warehouse)", async () =>
+                (await warehouse.LoadAsync("wr-p", bulkStore.ScanChangedAsync(-1, long.MaxValue, CancellationToken.None),
+                    bulkStore.ScanObservationsAddedAsync(-1, long.MaxValue, CancellationToken.None), CancellationToken.None)).ProductsLoaded);
             await Time("UpsertAsync, next epoch, 8 concurrent callers", () => Concurrently(bulkStore, moved, "run-2", now.AddHours(6)));
             Report.Print(table);
         }

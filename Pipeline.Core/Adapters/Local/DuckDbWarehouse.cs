@@ -53,6 +53,12 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
                 // stays near the memory limit instead of piling up.
                 await DuckDbWarehouseSchema.ExecuteAsync(root, "SET allocator_flush_threshold = '16MB'; SET allocator_background_threads = true", ct)
                     .ConfigureAwait(false);
+                // DuckDB 1.5's row-group pruner answers ORDER BY … LIMIT wrongly on a table whose rows were deleted after a
+                // checkpoint (it counts deleted rows as present and prunes the row groups holding the answer: the
+                // cheapest product after an incremental load was a product at its old price far down the list; fixed
+                // upstream in duckdb#22911, not in the 1.5.6 build the package ships). Every load merges by deleting
+                // and inserting, so the pruner is off for the whole instance.
+                await DuckDbWarehouseSchema.ExecuteAsync(root, "SET GLOBAL disabled_optimizers = 'row_group_pruner'", ct).ConfigureAwait(false);
                 await DuckDbWarehouseSchema.EnsureAsync(root, ct).ConfigureAwait(false);
             }
             catch

@@ -13,12 +13,12 @@ public sealed class DuckDbWarehouseOptions
     /// folder beside the database file. Null or empty leaves DuckDB's default (80% of the machine's memory).
     /// </summary>
     [RegularExpression(@"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", ErrorMessage = "MemoryLimit must be a size such as 256MB or 1GB.")]
-    public string? MemoryLimit { get; set; } = "128MB";
+    public string? MemoryLimit { get; set; } = "64MB";
 
     /// <summary>
     /// Rows staged before each merge of a load (products, then observations), and the target number of observation
     /// rows per transaction when price changes are recomputed. Bounds the memory a load needs, whatever its size.
     /// </summary>
     [Range(1_000, 10_000_000)]
-    public int ChunkRows { get; set; } = 250_000;
+    public int ChunkRows { get; set; } = 100_000;
 }
