@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Pipeline.Core.Adapters.Local;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Sources;
+using Pipeline.Core.Stages;
 
 namespace Pipeline.Benchmarks;
 
@@ -92,9 +93,9 @@ public static class StoreProfile
             await Time("EndBulkLoadAsync (four index builds)", async () => { await bulkStore.EndBulkLoadAsync(CancellationToken.None); return all.Count; });
             await Time("ScanChangedAsync (the refresh's product scan, everything)", async () => { long n = 0; await foreach (var _ in bulkStore.ScanChangedAsync(-1, long.MaxValue, CancellationToken.None)) n++; return n; });
             await Time("ScanObservationsAddedAsync (the refresh's observation scan, everything)", async () => { long n = 0; await foreach (var _ in bulkStore.ScanObservationsAddedAsync(-1, long.MaxValue, CancellationToken.None)) n++; return n; });
-            await Time("DuckDbWarehouse.LoadAsync from the refresh's scans (empty warehouse)", async () =>
-                (await warehouse.LoadAsync("wr-p", bulkStore.ScanChangedAsync(-1, long.MaxValue, CancellationToken.None),
-                    bulkStore.ScanObservationsAddedAsync(-1, long.MaxValue, CancellationToken.None), CancellationToken.None)).ProductsLoaded);
+            await Time("DuckDbWarehouse.LoadAsync from the refresh's scans, read ahead as the refresh does (empty warehouse)", async () =>
+                (await warehouse.LoadAsync("wr-p", bulkStore.ScanChangedAsync(-1, long.MaxValue, CancellationToken.None).Buffered(),
+                    bulkStore.ScanObservationsAddedAsync(-1, long.MaxValue, CancellationToken.None).Buffered(), CancellationToken.None)).ProductsLoaded);
             await Time("UpsertAsync, next epoch, 8 concurrent callers", () => Concurrently(bulkStore, moved, "run-2", now.AddHours(6)));
             Report.Print(table);
         }

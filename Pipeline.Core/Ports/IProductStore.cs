@@ -85,7 +85,11 @@ public interface IProductChangeFeed
 
     Task SetConsumerPositionAsync(string consumer, long position, CancellationToken ct);
 
-    /// <summary>Products whose content changed after <paramref name="after"/>, up to and including <paramref name="upTo"/>.</summary>
+    /// <summary>
+    /// Products whose content changed after <paramref name="after"/>, up to and including <paramref name="upTo"/>, with
+    /// the fields a warehouse loads (id, source, title, category, brand, price, rating, stock, availability, content hash,
+    /// last changed); a store may leave the others (description, discount, tags, SKU, thumbnail, sightings) empty.
+    /// </summary>
     IAsyncEnumerable<Product> ScanChangedAsync(long after, long upTo, CancellationToken ct);
 
     /// <summary>Price observations added after <paramref name="after"/>, up to and including <paramref name="upTo"/>.</summary>

@@ -217,7 +217,14 @@ public sealed class SqliteProductStoreLoadTests : IAsyncLifetime
         Assert.Equal(outcome.Upserted, changed.Count);
         var firstHashes = first.ToDictionary(p => p.Id, p => p.ContentHash);
         Assert.All(changed, p => Assert.NotEqual(firstHashes[p.Id], p.ContentHash));
-        Assert.Equal(300, (await ToListAsync(_store.ScanChangedAsync(-1, afterNext, CancellationToken.None))).Count);
+        var everything = await ToListAsync(_store.ScanChangedAsync(-1, afterNext, CancellationToken.None));
+        Assert.Equal(300, everything.Count);
+        // The feed hands over the fields a warehouse loads, equal to the store's own products on each of them.
+        static object WarehouseFields(Product p) => (p.Id, p.Source, p.SourceId, p.Title, p.Category, p.Brand, p.Price, p.Rating, p.Stock,
+            p.Availability, p.ContentHash, p.LastChanged);
+        Assert.Equal((await ToListAsync(_store.ScanAsync(CancellationToken.None))).Select(WarehouseFields), everything.Select(WarehouseFields));
+        Assert.Contains(everything, p => p.Brand is not null);
+        Assert.Contains(everything, p => p.Rating is not null && p.Stock is not null && p.Availability is not null);
 
         var added = await ToListAsync(_store.ScanObservationsAddedAsync(afterFirst, afterNext, CancellationToken.None));
         Assert.Equal(outcome.PriceChanges, added.Count);

@@ -361,7 +361,8 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
         return categories;
     }
 
-    public IAsyncEnumerable<Product> ScanAsync(CancellationToken ct) => ScanChangedAsync(long.MinValue, long.MaxValue, ct);
+    public IAsyncEnumerable<Product> ScanAsync(CancellationToken ct) =>
+        ReadRowsAsync($"SELECT {ProductColumns} FROM {ProductRows} ORDER BY id", _ => { }, ReadProduct, ct);
 
     public IAsyncEnumerable<PriceObservation> ScanPriceObservationsAsync(CancellationToken ct) =>
         ReadRowsAsync($"SELECT {ObservationColumns} FROM price_observations ORDER BY product_id, observed_at", _ => { }, ReadObservation, ct);
@@ -405,11 +406,39 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
             .Text(1, consumer).Int(2, position).Run(), ct);
 
     public IAsyncEnumerable<Product> ScanChangedAsync(long after, long upTo, CancellationToken ct) =>
-        ReadRowsAsync($"SELECT {ProductColumns} FROM {ProductRows} WHERE change_seq > $after AND change_seq <= $upTo ORDER BY id",
-            c => c.With("$after", after).With("$upTo", upTo), ReadProduct, ct);
+        ReadRowsAsync($"SELECT {WarehouseColumns} FROM products WHERE change_seq > $after AND change_seq <= $upTo ORDER BY id",
+            c => c.With("$after", after).With("$upTo", upTo), ReadWarehouseProduct, ct);
 
+    /// <summary>
+    /// The columns the warehouses load (docs/metrics.md), which is all the change feed hands over: reading a product's
+    /// description, tags, SKU, thumbnail and sightings too cost a 1M-product refresh's scan 9.1 CPU-µs a product instead of 3.1-4.2.
+    /// </summary>
+    private const string WarehouseColumns =
+        "source, source_id, title, category, brand, price, rating, stock, availability, content_hash, last_changed";
+
+    private static Product ReadWarehouseProduct(SqliteDataReader r) => new()
+    {
+        Source = r.GetString(0),
+        SourceId = r.GetString(1),
+        Title = r.GetString(2),
+        Category = r.GetString(3),
+        Brand = r.GetNullableString(4),
+        Price = decimal.Parse(r.GetString(5), CultureInfo.InvariantCulture),
+        Rating = r.IsDBNull(6) ? null : decimal.Parse(r.GetString(6), CultureInfo.InvariantCulture),
+        Stock = r.IsDBNull(7) ? null : r.GetInt32(7),
+        Availability = r.GetNullableString(8),
+        ContentHash = r.GetString(9),
+        LastChanged = SqliteExtensions.FromUnixMs(r.GetInt64(10)),
+    };
+
+    /// <summary>
+    /// The observations added after <paramref name="after"/>: through the change_seq index, or, when everything from the
+    /// start is asked for (a first load), in key order through the table itself (NOT INDEXED), which reads it
+    /// sequentially instead of looking up each row of a range that covers the whole table (1M rows: 2.4-2.5 s → 1.6 s).
+    /// </summary>
     public IAsyncEnumerable<PriceObservation> ScanObservationsAddedAsync(long after, long upTo, CancellationToken ct) =>
-        ReadRowsAsync($"SELECT {ObservationColumns} FROM price_observations WHERE change_seq > $after AND change_seq <= $upTo ORDER BY change_seq",
+        ReadRowsAsync($"SELECT {ObservationColumns} FROM price_observations {(after < 0 ? "NOT INDEXED" : "")} " +
+                      "WHERE change_seq > $after AND change_seq <= $upTo",
             c => c.With("$after", after).With("$upTo", upTo), ReadObservation, ct);
 
     /// <summary>Streams the rows of one query, read on a connection of its own.</summary>
