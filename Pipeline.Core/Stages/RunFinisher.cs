@@ -5,7 +5,8 @@ namespace Pipeline.Core.Stages;
 
 /// <summary>
 /// Ends a run whose counters have settled, once, and tells the listener (which starts the warehouse refresh). A bulk
-/// load of the product store ends with it: its deferred indexes are built while the listener works.
+/// load of the product store ends with it: its deferred indexes are built after the listener has recorded the
+/// refresh (a write that would otherwise wait behind an index build on the store's writer), while the refresh runs.
 /// </summary>
 public sealed class RunFinisher(IRunStore runs, IProductStore store, IRunCompletionListener listener, TimeProvider clock)
 {
@@ -13,8 +14,14 @@ public sealed class RunFinisher(IRunStore runs, IProductStore store, IRunComplet
     {
         var finished = await runs.TryFinishAsync(runId, clock.GetUtcNow(), ct).ConfigureAwait(false);
         if (finished is null) return null;
-        var indexes = store is IBulkLoadTarget bulk ? bulk.EndBulkLoadAsync(ct) : Task.CompletedTask;
-        await Task.WhenAll(indexes, listener.OnRunFinishedAsync(finished, ct)).ConfigureAwait(false);
+        try
+        {
+            await listener.OnRunFinishedAsync(finished, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (store is IBulkLoadTarget bulk) await bulk.EndBulkLoadAsync(ct).ConfigureAwait(false);
+        }
         return finished;
     }
 }

@@ -35,12 +35,16 @@ public sealed class WarehouseRefresher(
                       ?? throw new InvalidOperationException($"Refresh {refreshId} does not exist.");
         if (refresh.Status.IsTerminal()) return refresh;
         await OneAtATime.WaitAsync(ct).ConfigureAwait(false);
+        var recorded = Task.CompletedTask;
         try
         {
             refresh = refresh with { Status = RunStatus.Running, StartedAt = clock.GetUtcNow() };
-            await runs.UpdateRefreshAsync(refresh, ct).ConfigureAwait(false);
+            // The load only reads the store; this write may wait behind what holds the store's writer (the index
+            // builds that end a bulk load), so the load does not wait for it. It is awaited before the final record.
+            recorded = runs.UpdateRefreshAsync(refresh, ct);
             await warehouse.EnsureSchemaAsync(ct).ConfigureAwait(false);
             var result = await LoadAsync(refreshId, ct).ConfigureAwait(false);
+            await recorded.ConfigureAwait(false);
             refresh = refresh with
             {
                 Status = RunStatus.Succeeded,
@@ -60,6 +64,8 @@ public sealed class WarehouseRefresher(
         {
             OneAtATime.Release();
         }
+        // The running record first, whatever became of it, so that the final one is the last written.
+        await Task.WhenAny(recorded).ConfigureAwait(false);
         await runs.UpdateRefreshAsync(refresh, CancellationToken.None).ConfigureAwait(false);
         return refresh;
     }
