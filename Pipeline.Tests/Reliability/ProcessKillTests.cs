@@ -12,6 +12,7 @@ namespace Pipeline.Tests.Reliability;
 /// the same data directory: the run resumes where each stage stopped, and every product is stored exactly once, with
 /// one price observation, and the counts reconcile stage by stage.
 /// </summary>
+[Collection(HeavyRunCollection.Name)]
 public sealed class ProcessKillTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Products = 200_000;
