@@ -55,9 +55,9 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
                     .ConfigureAwait(false);
                 // DuckDB 1.5's row-group pruner answers ORDER BY … LIMIT wrongly on a table whose rows were deleted after a
                 // checkpoint (it counts deleted rows as present and prunes the row groups holding the answer: the
-                // cheapest product after an incremental load was a product at its old price far down the list; fixed
-                // upstream in duckdb#22911, not in the 1.5.6 build the package ships). Every load merges by deleting
-                // and inserting, so the pruner is off for the whole instance.
+                // cheapest product after an incremental load was a product at its old price far down the list; upstream
+                // duckdb#22949, closed in favour of #22911; the 1.5.6 build the package ships still does it). Every load
+                // merges by deleting and inserting, so the pruner is off for the whole instance.
                 await DuckDbWarehouseSchema.ExecuteAsync(root, "SET GLOBAL disabled_optimizers = 'row_group_pruner'", ct).ConfigureAwait(false);
                 await DuckDbWarehouseSchema.EnsureAsync(root, ct).ConfigureAwait(false);
             }
