@@ -159,6 +159,41 @@ public sealed class SqliteProductStoreLoadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bulk_load_writes_new_redelivered_and_changed_products_as_a_store_outside_one_does()
+    {
+        // The same writes into two stores, one bulk loading (sort indexes deferred), one not: the same outcomes, feed
+        // positions, rows and observations, for new, redelivered, partly stored and changed products.
+        await using var plainDb = new SqliteDatabase(Path.Combine(_dir.Path, "plain.db"));
+        var plain = new SqliteProductStore(plainDb, _clock);
+        await plain.EnsureCreatedAsync(CancellationToken.None);
+        Assert.True(await _store.BeginBulkLoadAsync(100_000, CancellationToken.None));
+
+        var writes = new (List<Product> Products, string Run, DateTimeOffset At)[]
+        {
+            (Synthetic(300), "run-1", T1),
+            (Synthetic(300), "run-1", T1), // redelivered
+            (Synthetic(450).Skip(150).ToList(), "run-1", T1), // half stored, half new
+            (Synthetic(450, epoch: 2), "run-2", T1.AddHours(6)), // the next epoch: some prices move
+            (Synthetic(100).Select(p => p with { SourceId = "x" + p.SourceId }).ToList(), "run-3", T1.AddHours(7)), // new again
+        };
+        foreach (var (products, run, at) in writes)
+        {
+            Assert.Equal(await plain.UpsertAsync(products, run, at, CancellationToken.None), await _store.UpsertAsync(products, run, at, CancellationToken.None));
+            Assert.Equal(await plain.CurrentPositionAsync(CancellationToken.None), await _store.CurrentPositionAsync(CancellationToken.None));
+        }
+        Assert.True(_store.BulkLoading);
+        await _store.EndBulkLoadAsync(CancellationToken.None);
+
+        static object Row(Product p) => (p.Id, p.Title, p.Price, p.Stock, p.ContentHash, p.FirstSeen, p.LastSeen, p.LastChanged, p.LastRunId,
+            string.Join(",", p.Tags));
+        var rows = (await ToListAsync(_store.ScanAsync(CancellationToken.None))).Select(Row).ToList();
+        Assert.Equal(550, rows.Count);
+        Assert.Equal((await ToListAsync(plain.ScanAsync(CancellationToken.None))).Select(Row), rows);
+        Assert.Equal(await ToListAsync(plain.ScanObservationsAddedAsync(-1, long.MaxValue, CancellationToken.None)),
+            await ToListAsync(_store.ScanObservationsAddedAsync(-1, long.MaxValue, CancellationToken.None)));
+    }
+
+    [Fact]
     public async Task A_store_holding_more_than_a_quarter_of_the_load_keeps_its_indexes()
     {
         var held = SqliteProductStore.BulkLoadThreshold / 4 + 100;
