@@ -63,9 +63,11 @@ public sealed class WarehouseRefresher(
         finally
         {
             OneAtATime.Release();
+            // The running record settles first, whatever became of it (its error, if any, is the load's to report), so
+            // that the final record is the last written.
+            await Task.WhenAny(recorded).ConfigureAwait(false);
+            _ = recorded.Exception;
         }
-        // The running record first, whatever became of it, so that the final one is the last written.
-        await Task.WhenAny(recorded).ConfigureAwait(false);
         await runs.UpdateRefreshAsync(refresh, CancellationToken.None).ConfigureAwait(false);
         return refresh;
     }
