@@ -75,8 +75,7 @@ public sealed class WarehouseRefresher(
     private async Task<WarehouseLoadResult> LoadAsync(string refreshId, CancellationToken ct)
     {
         if (store is not IProductChangeFeed feed)
-            return await warehouse.LoadAsync(refreshId, store.ScanAsync(ct).Buffered(ct: ct), store.ScanPriceObservationsAsync(ct).Buffered(ct: ct), ct)
-                .ConfigureAwait(false);
+            return await LoadReadingAheadAsync(refreshId, store.ScanAsync(ct), store.ScanPriceObservationsAsync(ct), ct).ConfigureAwait(false);
 
         var upTo = await feed.CurrentPositionAsync(ct).ConfigureAwait(false);
         // -1: rows written before the feed existed sit at position 0.
@@ -84,10 +83,14 @@ public sealed class WarehouseRefresher(
             ? -1
             : await feed.GetConsumerPositionAsync(FeedConsumer, ct).ConfigureAwait(false) ?? -1;
         logger.LogInformation("Refresh {RefreshId} loads the store's changes after position {After} up to {UpTo}", refreshId, after, upTo);
-        // The store's scans run ahead of the warehouse's appends on their own task: reading and loading overlap.
-        var result = await warehouse.LoadAsync(refreshId, feed.ScanChangedAsync(after, upTo, ct).Buffered(ct: ct),
-            feed.ScanObservationsAddedAsync(after, upTo, ct).Buffered(ct: ct), ct).ConfigureAwait(false);
+        var result = await LoadReadingAheadAsync(refreshId, feed.ScanChangedAsync(after, upTo, ct), feed.ScanObservationsAddedAsync(after, upTo, ct), ct)
+            .ConfigureAwait(false);
         await feed.SetConsumerPositionAsync(FeedConsumer, upTo, ct).ConfigureAwait(false);
         return result;
     }
+
+    /// <summary>The load, with the store's scans running ahead of the warehouse's appends on their own task, so that reading and loading overlap.</summary>
+    private Task<WarehouseLoadResult> LoadReadingAheadAsync(
+        string refreshId, IAsyncEnumerable<Product> products, IAsyncEnumerable<PriceObservation> observations, CancellationToken ct) =>
+        warehouse.LoadAsync(refreshId, products.Buffered(ct: ct), observations.Buffered(ct: ct), ct);
 }
