@@ -26,6 +26,9 @@ switch (command)
         await StoreProfile.RunAsync(BenchArgs.Int(options, "products", 50_000), BenchArgs.Int(options, "chunk", 100),
             options.TryGetValue("only", out var storeOnly) ? storeOnly : null);
         break;
+    case "profile-rawzone":
+        await RawZoneProfile.RunAsync(BenchArgs.Int(options, "pages", 10_000), BenchArgs.Int(options, "rounds", 4), BenchArgs.Int(options, "concurrency", 4));
+        break;
     case "verify-hash":
         return ContentHashCheck.Run(BenchArgs.Int(options, "products", 200_000), BenchArgs.Int(options, "decimals", 1_000_000)) == 0 ? 0 : 1;
     case "profile-warehouse":

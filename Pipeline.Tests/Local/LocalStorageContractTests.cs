@@ -32,6 +32,21 @@ public sealed class FolderRawZoneContractTests : RawZoneContractTests, IDisposab
     public void Dispose() => _dir.Dispose();
 }
 
+/// <summary>The raw-zone contract on the folder adapter with its metadata in side files (file systems without extended attributes).</summary>
+public sealed class FolderRawZoneSidecarContractTests : RawZoneContractTests, IDisposable
+{
+    private readonly TempFolder _dir = new();
+
+    protected override async Task<IRawZone> CreateRawZoneAsync()
+    {
+        var zone = new FolderRawZone(Path.Combine(_dir.Path, Guid.NewGuid().ToString("N")), RawMetadataPlacement.Sidecar);
+        await zone.EnsureCreatedAsync(CancellationToken.None);
+        return zone;
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
+
 /// <summary>The product-store contract on SQLite (the same tests run against dynalite).</summary>
 public sealed class SqliteProductStoreContractTests : ProductStoreContractTests, IDisposable
 {

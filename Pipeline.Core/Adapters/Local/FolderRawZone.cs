@@ -1,22 +1,45 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Win32.SafeHandles;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 
 namespace Pipeline.Core.Adapters.Local;
 
+/// <summary>Where the folder raw zone keeps an object's metadata.</summary>
+public enum RawMetadataPlacement
+{
+    /// <summary>
+    /// In the object file's extended attribute <c>user.pipeline.metadata</c> where the OS and file system take one
+    /// (Linux: ext4, xfs, btrfs, tmpfs…), else in a <c>&lt;key&gt;.meta.json</c> file beside the object.
+    /// </summary>
+    Auto,
+
+    /// <summary>Always in a <c>&lt;key&gt;.meta.json</c> file beside the object.</summary>
+    Sidecar,
+}
+
 /// <summary>
-/// The raw zone as a folder with S3's key layout. Bytes are written verbatim (temp file + atomic rename); metadata sits
-/// beside each object in <c>&lt;key&gt;.meta.json</c>. Keys are checked so none can escape the folder.
+/// The raw zone as a folder with S3's key layout. Bytes are written verbatim (temp file + atomic rename). Metadata goes
+/// where S3 keeps it, on the object itself: an extended attribute of the object's file, set before the rename, so
+/// bytes and metadata appear (and are replaced) together and a page costs one file. Where extended attributes are not
+/// available the metadata sits beside the object in <c>&lt;key&gt;.meta.json</c>; reads take the attribute first and the
+/// side file otherwise, so folders written either way (or by earlier versions) read the same. Keys are checked so none
+/// can escape the folder.
 /// </summary>
-public sealed class FolderRawZone(string root) : IRawZone
+public sealed class FolderRawZone(string root, RawMetadataPlacement placement = RawMetadataPlacement.Auto) : IRawZone
 {
     private const string MetaSuffix = ".meta.json";
+    private const string TempSuffix = ".tmp";
     private readonly string _root = Path.GetFullPath(root);
+    private volatile bool _attributes = placement == RawMetadataPlacement.Auto && ExtendedAttributes.Supported;
 
     public string ProviderName => "Local";
 
     public string Root => _root;
+
+    /// <summary>True while metadata goes into extended attributes (false after the file system refused one).</summary>
+    public bool UsesExtendedAttributes => _attributes;
 
     public Task EnsureCreatedAsync(CancellationToken ct)
     {
@@ -38,36 +61,117 @@ public sealed class FolderRawZone(string root) : IRawZone
     {
         var path = PathFor(key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await WriteAtomicallyAsync(path + MetaSuffix, JsonSerializer.SerializeToUtf8Bytes(metadata, RawZoneJsonContext.Default.RawObjectMetadata), ct).ConfigureAwait(false);
-        await WriteAtomicallyAsync(path, bytes, ct).ConfigureAwait(false);
+        var json = JsonSerializer.SerializeToUtf8Bytes(metadata, RawZoneJsonContext.Default.RawObjectMetadata);
+        var temp = TempPathFor(path);
+        bool inAttribute;
+        try
+        {
+            using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                await RandomAccess.WriteAsync(handle, bytes, 0, ct).ConfigureAwait(false);
+                inAttribute = _attributes && TrySetAttribute(handle, json);
+            }
+            // Without the attribute the side file goes first, so that an object is never seen without its metadata.
+            if (!inAttribute) await WriteAtomicallyAsync(path + MetaSuffix, json, ct).ConfigureAwait(false);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+        // An object rewritten with its metadata inside drops a side file left by an earlier write of the key.
+        if (inAttribute && File.Exists(path + MetaSuffix)) TryDelete(path + MetaSuffix);
     }
+
+    private bool TrySetAttribute(SafeFileHandle handle, byte[] json)
+    {
+        var error = ExtendedAttributes.Set(handle, json);
+        if (error == 0) return true;
+        // Not supported here: stop trying. Too large or no room for this one (ext4 keeps attributes in one block): this one goes beside.
+        if (ExtendedAttributes.IsUnsupported(error)) _attributes = false;
+        return false;
+    }
+
+    private static string TempPathFor(string path) => $"{path}.{Guid.NewGuid():N}{TempSuffix}";
 
     private static async Task WriteAtomicallyAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken ct)
     {
-        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
-        await File.WriteAllBytesAsync(temp, bytes, ct).ConfigureAwait(false);
-        File.Move(temp, path, overwrite: true);
+        var temp = TempPathFor(path);
+        try
+        {
+            await File.WriteAllBytesAsync(temp, bytes, ct).ConfigureAwait(false);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Left for a later write of the key (listing skips temp files).
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
     }
 
     public async Task<RawObject?> GetAsync(string key, CancellationToken ct)
     {
         var path = PathFor(key);
-        var metadata = await HeadAsync(key, ct).ConfigureAwait(false);
-        if (metadata is null || !File.Exists(path)) return null;
-        try
+        using var handle = TryOpen(path);
+        if (handle is null) return null;
+        var metadata = await ReadMetadataAsync(handle, path, ct).ConfigureAwait(false);
+        if (metadata is null) return null;
+        var bytes = new byte[RandomAccess.GetLength(handle)];
+        var read = 0;
+        while (read < bytes.Length)
         {
-            return new RawObject(key, await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false), metadata);
+            var n = await RandomAccess.ReadAsync(handle, bytes.AsMemory(read), read, ct).ConfigureAwait(false);
+            if (n == 0) break;
+            read += n;
         }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
+        return new RawObject(key, bytes.AsMemory(0, read), metadata);
     }
 
     public async Task<RawObjectMetadata?> HeadAsync(string key, CancellationToken ct)
     {
         var path = PathFor(key);
-        if (!File.Exists(path) || !File.Exists(path + MetaSuffix)) return null;
+        using var handle = TryOpen(path);
+        return handle is null ? null : await ReadMetadataAsync(handle, path, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The object's file, held open so that its bytes and its attribute are one version of it; null when absent.</summary>
+    private static SafeFileHandle? TryOpen(string path)
+    {
+        try
+        {
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The attribute if the file has one, else the side file; null for neither (an object still being written).</summary>
+    private async Task<RawObjectMetadata?> ReadMetadataAsync(SafeFileHandle handle, string path, CancellationToken ct)
+    {
+        if (placement == RawMetadataPlacement.Auto && ExtendedAttributes.Supported && ExtendedAttributes.Get(handle) is { } attribute)
+            return JsonSerializer.Deserialize(attribute, RawZoneJsonContext.Default.RawObjectMetadata);
         try
         {
             var bytes = await File.ReadAllBytesAsync(path + MetaSuffix, ct).ConfigureAwait(false);
@@ -88,7 +192,7 @@ public sealed class FolderRawZone(string root) : IRawZone
         var directory = Path.Combine(_root, slash < 0 ? "" : prefix[..slash]);
         if (!Directory.Exists(directory)) return Task.FromResult(new RawListing([], null));
         var keys = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
-            .Where(f => !f.EndsWith(MetaSuffix, StringComparison.Ordinal) && !f.EndsWith(".tmp", StringComparison.Ordinal))
+            .Where(f => !f.EndsWith(MetaSuffix, StringComparison.Ordinal) && !f.EndsWith(TempSuffix, StringComparison.Ordinal))
             .Select(f => Path.GetRelativePath(_root, f).Replace(Path.DirectorySeparatorChar, '/'))
             .Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && (pageToken is null || string.CompareOrdinal(k, pageToken) > 0))
             .Order(StringComparer.Ordinal)
