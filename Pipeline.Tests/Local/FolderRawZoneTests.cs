@@ -95,6 +95,20 @@ public sealed class FolderRawZoneTests : IDisposable
     }
 
     [Fact]
+    public async Task A_zone_writing_side_files_reads_objects_written_with_attributes()
+    {
+        var root = NewRoot();
+        var bytes = "{\"v\":1}"u8.ToArray();
+        await new FolderRawZone(root).PutAsync(Key(1), bytes, MetadataFor(bytes, "run-a"), None);
+
+        var sidecar = new FolderRawZone(root, RawMetadataPlacement.Sidecar);
+        var read = await sidecar.GetAsync(Key(1), None);
+        Assert.NotNull(read);
+        Assert.Equal(bytes, read.Bytes.ToArray());
+        Assert.Equal(MetadataFor(bytes, "run-a"), read.Metadata);
+    }
+
+    [Fact]
     public async Task Metadata_too_large_for_an_attribute_goes_beside_the_object_and_the_next_object_still_carries_its_own()
     {
         var root = NewRoot();

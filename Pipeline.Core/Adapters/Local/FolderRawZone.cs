@@ -15,7 +15,7 @@ public enum RawMetadataPlacement
     /// </summary>
     Auto,
 
-    /// <summary>Always in a <c>&lt;key&gt;.meta.json</c> file beside the object.</summary>
+    /// <summary>Always written to a <c>&lt;key&gt;.meta.json</c> file beside the object (reads take either place).</summary>
     Sidecar,
 }
 
@@ -170,7 +170,7 @@ public sealed class FolderRawZone(string root, RawMetadataPlacement placement = 
     /// <summary>The attribute if the file has one, else the side file; null for neither (an object still being written).</summary>
     private async Task<RawObjectMetadata?> ReadMetadataAsync(SafeFileHandle handle, string path, CancellationToken ct)
     {
-        if (placement == RawMetadataPlacement.Auto && ExtendedAttributes.Supported && ExtendedAttributes.Get(handle) is { } attribute)
+        if (ExtendedAttributes.Supported && ExtendedAttributes.Get(handle) is { } attribute)
             return JsonSerializer.Deserialize(attribute, RawZoneJsonContext.Default.RawObjectMetadata);
         try
         {
