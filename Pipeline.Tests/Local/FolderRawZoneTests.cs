@@ -49,7 +49,7 @@ public sealed class FolderRawZoneTests : IDisposable
             using var handle = File.OpenHandle(Path.Combine(root, Key(1)));
             var attribute = ExtendedAttributes.Get(handle);
             Assert.NotNull(attribute);
-            using var json = JsonDocument.Parse(attribute);
+            using var json = JsonDocument.Parse(attribute.Value);
             Assert.Equal(metadata.Sha256, json.RootElement.GetProperty("sha256").GetString());
             Assert.Equal("run-1", json.RootElement.GetProperty("runId").GetString());
         }

@@ -18,33 +18,31 @@ internal sealed class TempFolder : IDisposable
 }
 
 /// <summary>The raw-zone contract on the folder adapter (the same tests run against s3rver).</summary>
-public sealed class FolderRawZoneContractTests : RawZoneContractTests, IDisposable
+public class FolderRawZoneContractTests : RawZoneContractTests, IDisposable
 {
     private readonly TempFolder _dir = new();
 
+    /// <summary>Where the zone under test writes metadata.</summary>
+    protected virtual RawMetadataPlacement Placement => RawMetadataPlacement.Auto;
+
     protected override async Task<IRawZone> CreateRawZoneAsync()
     {
-        var zone = new FolderRawZone(Path.Combine(_dir.Path, Guid.NewGuid().ToString("N")));
+        var zone = new FolderRawZone(Path.Combine(_dir.Path, Guid.NewGuid().ToString("N")), Placement);
         await zone.EnsureCreatedAsync(CancellationToken.None);
         return zone;
     }
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose()
+    {
+        _dir.Dispose();
+        GC.SuppressFinalize(this);
+    }
 }
 
-/// <summary>The raw-zone contract on the folder adapter with its metadata in side files (file systems without extended attributes).</summary>
-public sealed class FolderRawZoneSidecarContractTests : RawZoneContractTests, IDisposable
+/// <summary>The same contract with the metadata in side files (file systems without extended attributes).</summary>
+public sealed class FolderRawZoneSidecarContractTests : FolderRawZoneContractTests
 {
-    private readonly TempFolder _dir = new();
-
-    protected override async Task<IRawZone> CreateRawZoneAsync()
-    {
-        var zone = new FolderRawZone(Path.Combine(_dir.Path, Guid.NewGuid().ToString("N")), RawMetadataPlacement.Sidecar);
-        await zone.EnsureCreatedAsync(CancellationToken.None);
-        return zone;
-    }
-
-    public void Dispose() => _dir.Dispose();
+    protected override RawMetadataPlacement Placement => RawMetadataPlacement.Sidecar;
 }
 
 /// <summary>The product-store contract on SQLite (the same tests run against dynalite).</summary>

@@ -31,7 +31,7 @@ internal static class ExtendedAttributes
     }
 
     /// <summary>The attribute's value, or null when the file has none (or the file system keeps none).</summary>
-    public static byte[]? Get(SafeFileHandle file)
+    public static ReadOnlyMemory<byte>? Get(SafeFileHandle file)
     {
         var added = false;
         try
@@ -42,7 +42,7 @@ internal static class ExtendedAttributes
             while (true)
             {
                 var length = fgetxattr(fd, Name, buffer, (nuint)buffer.Length);
-                if (length >= 0) return buffer.AsSpan(0, (int)length).ToArray();
+                if (length >= 0) return buffer.AsMemory(0, (int)length);
                 var error = Marshal.GetLastPInvokeError();
                 if (error != ERANGE) return error == ENODATA || IsUnsupported(error) ? null : throw new IOException($"Reading the metadata attribute failed (errno {error}).");
                 var size = fgetxattr(fd, Name, null, 0); // how large it is now

@@ -62,17 +62,53 @@ public sealed class FolderRawZone(string root, RawMetadataPlacement placement = 
         var path = PathFor(key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var json = JsonSerializer.SerializeToUtf8Bytes(metadata, RawZoneJsonContext.Default.RawObjectMetadata);
-        var temp = TempPathFor(path);
-        bool inAttribute;
+        var (temp, inAttribute) = await WriteTempAsync(path, bytes, _attributes ? json : null, ct).ConfigureAwait(false);
         try
         {
-            using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write))
-            {
-                await RandomAccess.WriteAsync(handle, bytes, 0, ct).ConfigureAwait(false);
-                inAttribute = _attributes && TrySetAttribute(handle, json);
-            }
             // Without the attribute the side file goes first, so that an object is never seen without its metadata.
             if (!inAttribute) await WriteAtomicallyAsync(path + MetaSuffix, json, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+        MoveIntoPlace(temp, path);
+        // An object rewritten with its metadata inside drops a side file left by an earlier write of the key.
+        if (inAttribute) TryDelete(path + MetaSuffix);
+    }
+
+    private async Task WriteAtomicallyAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    {
+        var (temp, _) = await WriteTempAsync(path, bytes, null, ct).ConfigureAwait(false);
+        MoveIntoPlace(temp, path);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="bytes"/> to a new temp file beside <paramref name="path"/>, with <paramref name="attribute"/>
+    /// as its metadata attribute when given and taken; returns the temp file and whether the attribute is on it.
+    /// </summary>
+    private async Task<(string Temp, bool InAttribute)> WriteTempAsync(string path, ReadOnlyMemory<byte> bytes, byte[]? attribute, CancellationToken ct)
+    {
+        var temp = $"{path}.{Guid.NewGuid():N}{TempSuffix}";
+        try
+        {
+            using var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write);
+            await RandomAccess.WriteAsync(handle, bytes, 0, ct).ConfigureAwait(false);
+            return (temp, attribute is not null && TrySetAttribute(handle, attribute));
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Renames the temp file over the key (atomic on one file system); the temp file goes if that fails.</summary>
+    private static void MoveIntoPlace(string temp, string path)
+    {
+        try
+        {
             File.Move(temp, path, overwrite: true);
         }
         catch
@@ -80,8 +116,6 @@ public sealed class FolderRawZone(string root, RawMetadataPlacement placement = 
             TryDelete(temp);
             throw;
         }
-        // An object rewritten with its metadata inside drops a side file left by an earlier write of the key.
-        if (inAttribute && File.Exists(path + MetaSuffix)) TryDelete(path + MetaSuffix);
     }
 
     private bool TrySetAttribute(SafeFileHandle handle, byte[] json)
@@ -93,23 +127,7 @@ public sealed class FolderRawZone(string root, RawMetadataPlacement placement = 
         return false;
     }
 
-    private static string TempPathFor(string path) => $"{path}.{Guid.NewGuid():N}{TempSuffix}";
-
-    private static async Task WriteAtomicallyAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken ct)
-    {
-        var temp = TempPathFor(path);
-        try
-        {
-            await File.WriteAllBytesAsync(temp, bytes, ct).ConfigureAwait(false);
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
-    }
-
+    /// <summary>Deletes a file if it is there (a missing one is no error).</summary>
     private static void TryDelete(string path)
     {
         try
@@ -118,7 +136,7 @@ public sealed class FolderRawZone(string root, RawMetadataPlacement placement = 
         }
         catch (IOException)
         {
-            // Left for a later write of the key (listing skips temp files).
+            // Left for a later write of the key (listing skips temp and side files).
         }
         catch (UnauthorizedAccessException)
         {
@@ -171,7 +189,7 @@ public sealed class FolderRawZone(string root, RawMetadataPlacement placement = 
     private async Task<RawObjectMetadata?> ReadMetadataAsync(SafeFileHandle handle, string path, CancellationToken ct)
     {
         if (ExtendedAttributes.Supported && ExtendedAttributes.Get(handle) is { } attribute)
-            return JsonSerializer.Deserialize(attribute, RawZoneJsonContext.Default.RawObjectMetadata);
+            return JsonSerializer.Deserialize(attribute.Span, RawZoneJsonContext.Default.RawObjectMetadata);
         try
         {
             var bytes = await File.ReadAllBytesAsync(path + MetaSuffix, ct).ConfigureAwait(false);
