@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Core.Adapters.Local;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Stages;
@@ -36,6 +37,15 @@ public sealed record EndToEndResult
     public long AllocatedBytes { get; init; }
     public int Gen2Collections { get; init; }
     public double CpuSeconds { get; init; }
+    /// <summary>The store's SQLite writer: time in transactions up to the run's end and to the refresh's end, writes, commits.</summary>
+    public double WriterBusyToRunEndSeconds { get; init; }
+    public double WriterBusySeconds { get; init; }
+    public long WriterWrites { get; init; }
+    public long WriterCommits { get; init; }
+    /// <summary>The store's WAL: background checkpoint passes, the writer's catch-ups, and WAL restarts.</summary>
+    public long CheckpointPasses { get; init; }
+    public long CheckpointCatchUps { get; init; }
+    public long CheckpointRestarts { get; init; }
     public double TotalSeconds => WarehouseEndSeconds;
 }
 
@@ -61,6 +71,9 @@ public static class EndToEndBench
         var allocatedBefore = GC.GetTotalAllocatedBytes();
         var gen2Before = GC.CollectionCount(2);
         var cpuBefore = CpuClock.ProcessSeconds();
+        var store = app.Services.GetRequiredService<SqliteDatabase>();
+        var (busyBefore, writesBefore, commitsBefore, checkpointsBefore) = (store.WriterBusy, store.Writes, store.Commits, store.Checkpoints);
+        var busyAtRunEnd = TimeSpan.Zero;
         var clock = Stopwatch.StartNew();
         string runId;
         await using (var scope = app.Services.CreateAsyncScope())
@@ -87,7 +100,7 @@ public static class EndToEndBench
             if (fetchFirst == 0 && run.Stages.PagesFetched > 0) fetchFirst = now;
             if (fetched == 0 && run.PlanningComplete && run.Stages.PagesFetched + run.Stages.PagesFailed >= run.Stages.TasksPublished) fetched = now;
             if (transformFirst == 0 && run.Stages.PagesTransformed > 0) transformFirst = now;
-            if (run.Status.IsTerminal()) { ended = now; break; }
+            if (run.Status.IsTerminal()) { ended = now; busyAtRunEnd = store.WriterBusy; break; }
             if (clock.Elapsed > TimeSpan.FromMinutes(30)) throw new TimeoutException($"run {runId} did not end in 30 minutes: {run.Status}");
             await Task.Delay(50);
         }
@@ -128,6 +141,13 @@ public static class EndToEndBench
             AllocatedBytes = GC.GetTotalAllocatedBytes() - allocatedBefore,
             Gen2Collections = GC.CollectionCount(2) - gen2Before,
             CpuSeconds = CpuClock.ProcessSeconds() - cpuBefore,
+            WriterBusyToRunEndSeconds = (busyAtRunEnd - busyBefore).TotalSeconds,
+            WriterBusySeconds = (store.WriterBusy - busyBefore).TotalSeconds,
+            WriterWrites = store.Writes - writesBefore,
+            WriterCommits = store.Commits - commitsBefore,
+            CheckpointPasses = store.Checkpoints.Passes - checkpointsBefore.Passes,
+            CheckpointCatchUps = store.Checkpoints.CatchUps - checkpointsBefore.CatchUps,
+            CheckpointRestarts = store.Checkpoints.Restarts - checkpointsBefore.Restarts,
         };
         return result;
     }
@@ -137,7 +157,8 @@ public static class EndToEndBench
         var summary = new Table("End to end, embedded backends (Synthetic source → local stream → raw folder → SQLite → DuckDB)",
             "products", "run", "page size", "status", "total s", "products/s", "raw MB/s", "CPU s", "CPU µs per product", "allocated MiB");
         stages = new Table("End to end: when each stage finished (seconds from the start request; stages overlap)",
-            "products", "run", "planning + publish", "fetch (first → all)", "transform + store (first → run ended)", "warehouse load", "ingestion products/s (to run end)");
+            "products", "run", "planning + publish", "fetch (first → all)", "transform + store (first → run ended)", "warehouse load", "ingestion products/s (to run end)",
+            "store writer busy s (to run end / to refresh end)", "writes / commits", "WAL passes / catch-ups / restarts");
         memory = new Table("End to end: peak memory (process peak so far: a second run's figure includes the first run)", "products", "run", "peak working set (VmHWM) MiB", "peak GC heap MiB", "peak GC committed MiB", "gen2 GCs");
         foreach (var r in results)
         {
@@ -146,7 +167,9 @@ public static class EndToEndBench
             stages.Add(r.Products, RunName(r), $"{r.PublishedAtSeconds:0.0}", $"{r.FetchFirstSeconds:0.0} → {r.FetchedAtSeconds:0.0}",
                 $"{r.TransformFirstSeconds:0.0} → {r.RunEndedSeconds:0.0}",
                 $"{r.WarehouseStartSeconds:0.0} → {r.WarehouseEndSeconds:0.0} ({r.WarehouseEndSeconds - r.WarehouseStartSeconds:0.0} s, {r.WarehouseProducts:N0} products, {r.WarehouseObservations:N0} observations)",
-                r.Products / r.RunEndedSeconds);
+                r.Products / r.RunEndedSeconds,
+                $"{r.WriterBusyToRunEndSeconds:0.0} ({r.WriterBusyToRunEndSeconds / r.RunEndedSeconds:P0} of {r.RunEndedSeconds:0.0}) / {r.WriterBusySeconds:0.0}",
+                $"{r.WriterWrites:N0} / {r.WriterCommits:N0}", $"{r.CheckpointPasses:N0} / {r.CheckpointCatchUps:N0} / {r.CheckpointRestarts:N0}");
             memory.Add(r.Products, RunName(r), Report.Mb(r.PeakWorkingSet), Report.Mb(r.PeakGcHeap), Report.Mb(r.PeakGcCommitted), r.Gen2Collections);
         }
         return summary;

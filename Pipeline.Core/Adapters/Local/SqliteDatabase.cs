@@ -15,7 +15,10 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 
     /// <param name="path">The database file; its folder is created.</param>
     /// <param name="writerCacheMiB">Page cache of the writer's connection (readers keep SQLite's default of 2 MiB each).</param>
-    public SqliteDatabase(string path, int writerCacheMiB = 64)
+    /// <param name="checkpointPassFrames">WAL pages between two background checkpoints (see <see cref="SqliteCheckpointer"/>).</param>
+    /// <param name="checkpointRestartFrames">WAL pages after which the writer makes the WAL start over.</param>
+    public SqliteDatabase(string path, int writerCacheMiB = 64,
+        int checkpointPassFrames = SqliteCheckpointer.DefaultPassFrames, int checkpointRestartFrames = SqliteCheckpointer.DefaultRestartFrames)
     {
         Path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
@@ -27,13 +30,28 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             Pooling = true,
             DefaultTimeout = 60,
         }.ToString();
-        _writer = new Lazy<SqliteWriter>(() => new SqliteWriter(OpenWriterConnection, writerCacheMiB));
+        _writer = new Lazy<SqliteWriter>(() => new SqliteWriter(OpenWriterConnection, writerCacheMiB,
+            new SqliteCheckpointer(OpenWriterConnection, checkpointPassFrames, checkpointRestartFrames)));
     }
 
     public string Path { get; }
 
     /// <summary>Transactions the writer has committed (each holds every write that was waiting).</summary>
     public long Commits => _writer.IsValueCreated ? _writer.Value.Commits : 0;
+
+    /// <summary>Writes the writer has run, committed or not.</summary>
+    public long Writes => _writer.IsValueCreated ? _writer.Value.Writes : 0;
+
+    /// <summary>Time the writer has spent in transactions; against wall-clock time, how busy the serial part is.</summary>
+    public TimeSpan WriterBusy => _writer.IsValueCreated ? _writer.Value.Busy : TimeSpan.Zero;
+
+    /// <summary>What the WAL's checkpoints have done so far (all zero before the first write).</summary>
+    public SqliteCheckpointStats Checkpoints => _writer.IsValueCreated
+        ? new SqliteCheckpointStats(_writer.Value.Checkpointer.Passes, _writer.Value.Checkpointer.CatchUps,
+            _writer.Value.Checkpointer.Restarts, _writer.Value.Checkpointer.Failures, _writer.Value.Checkpointer.LastError?.Message)
+        : new SqliteCheckpointStats(0, 0, 0, 0, null);
+
+    internal SqliteCheckpointer Checkpointer => _writer.Value.Checkpointer;
 
     /// <summary>Opens a connection for reading (writes belong in <see cref="WriteAsync{T}"/>).</summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken ct)
@@ -78,6 +96,12 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }
+
+/// <summary>
+/// Background checkpoint passes, the writer's catch-ups and how many of those let the WAL start over, failed checkpoints
+/// and the last failure's message.
+/// </summary>
+public sealed record SqliteCheckpointStats(long Passes, long CatchUps, long Restarts, long Failures, string? LastError);
 
 internal static class SqliteExtensions
 {

@@ -20,17 +20,28 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly Channel<IWrite> _queue = Channel.CreateUnbounded<IWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<SqliteConnection> _open;
     private readonly int _cacheMiB;
+    private readonly SqliteCheckpointer _checkpointer;
     private readonly Task _loop;
     private SqliteWriteSession? _session;
-    private long _commits;
+    private long _commits, _writes, _busyTicks;
 
     /// <summary>Transactions committed so far.</summary>
     public long Commits => Interlocked.Read(ref _commits);
 
-    public SqliteWriter(Func<SqliteConnection> open, int cacheMiB)
+    /// <summary>Writes run so far (committed or failed).</summary>
+    public long Writes => Interlocked.Read(ref _writes);
+
+    /// <summary>Time the writer spent in transactions (running writes, committing, catching up the WAL), not waiting for writes.</summary>
+    public TimeSpan Busy => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _busyTicks));
+
+    /// <summary>The background checkpointer that keeps the WAL's copying and fsyncs off this writer's path.</summary>
+    public SqliteCheckpointer Checkpointer => _checkpointer;
+
+    public SqliteWriter(Func<SqliteConnection> open, int cacheMiB, SqliteCheckpointer checkpointer)
     {
         _open = open;
         _cacheMiB = cacheMiB;
+        _checkpointer = checkpointer;
         // Idle, the loop holds no thread; busy, it works synchronously (SQLite calls do not yield).
         _loop = Task.Run(RunAsync);
     }
@@ -106,6 +117,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 continue;
             }
             foreach (var write in group) write.Complete();
+            // After the callers are released: a catch-up (every few thousand pages) waits for a checkpoint's fsyncs.
+            _checkpointer.Committed(session.Connection.Handle!);
+            Interlocked.Add(ref _writes, group.Count);
+            Interlocked.Add(ref _busyTicks, Stopwatch.GetTimestamp() - started);
         }
         CloseSession();
     }
@@ -120,6 +135,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
+        await _checkpointer.DisposeAsync().ConfigureAwait(false);
     }
 
     private interface IWrite
@@ -192,7 +208,8 @@ public sealed class SqliteWriteSession : IDisposable
     {
         Connection = connection;
         _cacheMiB = cacheMiB;
-        Execute($"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=60000; PRAGMA cache_size=-{cacheMiB * 1024}; PRAGMA wal_autocheckpoint=10000;");
+        // No automatic checkpoint: it would run inside the commit that crosses its threshold. SqliteCheckpointer does it.
+        Execute($"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=60000; PRAGMA cache_size=-{cacheMiB * 1024}; PRAGMA wal_autocheckpoint=0;");
         _begin = Statement("BEGIN IMMEDIATE");
         _commit = Statement("COMMIT");
         _rollback = Statement("ROLLBACK");
