@@ -42,6 +42,8 @@ public sealed record EndToEndResult
     public double WriterBusySeconds { get; init; }
     public long WriterWrites { get; init; }
     public long WriterCommits { get; init; }
+    public long WriterCacheHits { get; init; }
+    public long WriterCacheMisses { get; init; }
     /// <summary>The store's WAL: background checkpoint passes, the writer's catch-ups, and WAL restarts.</summary>
     public long CheckpointPasses { get; init; }
     public long CheckpointCatchUps { get; init; }
@@ -72,7 +74,8 @@ public static class EndToEndBench
         var gen2Before = GC.CollectionCount(2);
         var cpuBefore = CpuClock.ProcessSeconds();
         var store = app.Services.GetRequiredService<SqliteDatabase>();
-        var (busyBefore, writesBefore, commitsBefore, checkpointsBefore) = (store.WriterBusy, store.Writes, store.Commits, store.Checkpoints);
+        var (busyBefore, writesBefore, commitsBefore, checkpointsBefore, cacheBefore) =
+            (store.WriterBusy, store.Writes, store.Commits, store.Checkpoints, store.WriterCache);
         var busyAtRunEnd = TimeSpan.Zero;
         var clock = Stopwatch.StartNew();
         string runId;
@@ -145,6 +148,8 @@ public static class EndToEndBench
             WriterBusySeconds = (store.WriterBusy - busyBefore).TotalSeconds,
             WriterWrites = store.Writes - writesBefore,
             WriterCommits = store.Commits - commitsBefore,
+            WriterCacheHits = store.WriterCache.Hits - cacheBefore.Hits,
+            WriterCacheMisses = store.WriterCache.Misses - cacheBefore.Misses,
             CheckpointPasses = store.Checkpoints.Passes - checkpointsBefore.Passes,
             CheckpointCatchUps = store.Checkpoints.CatchUps - checkpointsBefore.CatchUps,
             CheckpointRestarts = store.Checkpoints.Restarts - checkpointsBefore.Restarts,
@@ -158,7 +163,7 @@ public static class EndToEndBench
             "products", "run", "page size", "status", "total s", "products/s", "raw MB/s", "CPU s", "CPU µs per product", "allocated MiB");
         stages = new Table("End to end: when each stage finished (seconds from the start request; stages overlap)",
             "products", "run", "planning + publish", "fetch (first → all)", "transform + store (first → run ended)", "warehouse load", "ingestion products/s (to run end)",
-            "store writer busy s (to run end / to refresh end)", "writes / commits", "WAL passes / catch-ups / restarts");
+            "store writer busy s (to run end / to refresh end)", "writes / commits", "writer cache misses per product (hits)", "WAL passes / catch-ups / restarts");
         memory = new Table("End to end: peak memory (process peak so far: a second run's figure includes the first run)", "products", "run", "peak working set (VmHWM) MiB", "peak GC heap MiB", "peak GC committed MiB", "gen2 GCs");
         foreach (var r in results)
         {
@@ -169,7 +174,7 @@ public static class EndToEndBench
                 $"{r.WarehouseStartSeconds:0.0} → {r.WarehouseEndSeconds:0.0} ({r.WarehouseEndSeconds - r.WarehouseStartSeconds:0.0} s, {r.WarehouseProducts:N0} products, {r.WarehouseObservations:N0} observations)",
                 r.Products / r.RunEndedSeconds,
                 $"{r.WriterBusyToRunEndSeconds:0.0} ({r.WriterBusyToRunEndSeconds / r.RunEndedSeconds:P0} of {r.RunEndedSeconds:0.0}) / {r.WriterBusySeconds:0.0}",
-                $"{r.WriterWrites:N0} / {r.WriterCommits:N0}", $"{r.CheckpointPasses:N0} / {r.CheckpointCatchUps:N0} / {r.CheckpointRestarts:N0}");
+                $"{r.WriterWrites:N0} / {r.WriterCommits:N0}", $"{(double)r.WriterCacheMisses / r.Products:0.0} ({(double)r.WriterCacheHits / r.Products:0})", $"{r.CheckpointPasses:N0} / {r.CheckpointCatchUps:N0} / {r.CheckpointRestarts:N0}");
             memory.Add(r.Products, RunName(r), Report.Mb(r.PeakWorkingSet), Report.Mb(r.PeakGcHeap), Report.Mb(r.PeakGcCommitted), r.Gen2Collections);
         }
         return summary;

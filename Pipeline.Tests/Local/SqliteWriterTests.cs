@@ -93,6 +93,37 @@ public sealed class SqliteWriterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_failure_that_rolls_back_the_whole_transaction_fails_its_group_and_the_writer_carries_on()
+    {
+        var (gate, release) = HoldWriter();
+        var before = Insert(1);
+        // SQLite rolls the whole transaction back when an INSERT inside it is interrupted (SQLITE_INTERRUPT). An
+        // interrupt counts only while a statement runs, so a read is left open across it.
+        var interrupted = _db.WriteAsync(s =>
+        {
+            var open = s.Statement("SELECT id FROM items");
+            Assert.True(open.Step());
+            SQLitePCL.raw.sqlite3_interrupt(s.Connection.Handle);
+            s.Statement("INSERT INTO items (id, name) VALUES (?1, ?2)").Int(1, 2).Text(2, "interrupted").Run();
+        }, CancellationToken.None);
+        var after = Insert(3);
+        release.Set();
+
+        // Every write of the group went with the transaction: each fails with the cause, none claims success.
+        var lostGate = await Assert.ThrowsAsync<SqliteWriteLostException>(() => gate);
+        var lostBefore = await Assert.ThrowsAsync<SqliteWriteLostException>(() => before);
+        Assert.Equal(9, Assert.IsType<SqliteException>(lostBefore.InnerException).SqliteErrorCode); // SQLITE_INTERRUPT
+        Assert.Same(lostGate.InnerException, lostBefore.InnerException);
+        var cause = await Assert.ThrowsAsync<SqliteException>(() => interrupted);
+        Assert.Equal(9, cause.SqliteErrorCode);
+        // The write queued behind them runs in a new transaction on a reopened session.
+        await after;
+        Assert.Equal([3L], await IdsAsync());
+        await Insert(4);
+        Assert.Equal([3L, 4L], await IdsAsync());
+    }
+
+    [Fact]
     public async Task A_write_cancelled_while_queued_never_runs()
     {
         var (gate, release) = HoldWriter();

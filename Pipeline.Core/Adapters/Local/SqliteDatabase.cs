@@ -45,6 +45,9 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     /// <summary>Time the writer has spent in transactions; against wall-clock time, how busy the serial part is.</summary>
     public TimeSpan WriterBusy => _writer.IsValueCreated ? _writer.Value.Busy : TimeSpan.Zero;
 
+    /// <summary>Page lookups the writer's cache answered, and those read from the file or the WAL.</summary>
+    public (long Hits, long Misses) WriterCache => _writer.IsValueCreated ? (_writer.Value.CacheHits, _writer.Value.CacheMisses) : (0, 0);
+
     /// <summary>What the WAL's checkpoints have done so far (all zero before the first write).</summary>
     public SqliteCheckpointStats Checkpoints => _writer.IsValueCreated
         ? new SqliteCheckpointStats(_writer.Value.Checkpointer.Passes, _writer.Value.Checkpointer.CatchUps,

@@ -23,7 +23,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly SqliteCheckpointer _checkpointer;
     private readonly Task _loop;
     private SqliteWriteSession? _session;
-    private long _commits, _writes, _busyTicks;
+    private long _commits, _writes, _busyTicks, _cacheHits, _cacheMisses;
 
     /// <summary>Transactions committed so far.</summary>
     public long Commits => Interlocked.Read(ref _commits);
@@ -33,6 +33,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     /// <summary>Time the writer spent in transactions (running writes, committing, catching up the WAL), not waiting for writes.</summary>
     public TimeSpan Busy => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _busyTicks));
+
+    /// <summary>Page lookups of the writer's connection its cache answered, and those it had to read from the file or the WAL.</summary>
+    public long CacheHits => Interlocked.Read(ref _cacheHits);
+    public long CacheMisses => Interlocked.Read(ref _cacheMisses);
 
     /// <summary>The background checkpointer that keeps the WAL's copying and fsyncs off this writer's path.</summary>
     public SqliteCheckpointer Checkpointer => _checkpointer;
@@ -121,6 +125,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
             _checkpointer.Committed(session.Connection.Handle!);
             Interlocked.Add(ref _writes, group.Count);
             Interlocked.Add(ref _busyTicks, Stopwatch.GetTimestamp() - started);
+            var handle = session.Connection.Handle!;
+            if (raw.sqlite3_db_status(handle, raw.SQLITE_DBSTATUS_CACHE_HIT, out var hits, out _, 1) == raw.SQLITE_OK) Interlocked.Add(ref _cacheHits, hits);
+            if (raw.sqlite3_db_status(handle, raw.SQLITE_DBSTATUS_CACHE_MISS, out var misses, out _, 1) == raw.SQLITE_OK) Interlocked.Add(ref _cacheMisses, misses);
         }
         CloseSession();
     }
