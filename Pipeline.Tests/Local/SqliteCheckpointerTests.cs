@@ -110,10 +110,69 @@ public sealed class SqliteCheckpointerTests : IDisposable
         await InsertAsync(db, 311, 300);
 
         Assert.True(db.Checkpoints.Restarts > restarts, $"{db.Checkpoints}");
-        // Started over: after at most one more pass's worth of pages (the writer's next try), the next ~600 pages
+        // Started over: after at most two passes' worth of pages (the writer's next try), the next ~600 pages
         // overwrote the file from its start instead of growing it.
-        Assert.InRange(Length(DbPath + "-wal"), held, held + WalBytes(20 + 10) - 32);
+        Assert.InRange(Length(DbPath + "-wal"), held, held + WalBytes(2 * 20 + 10) - 32);
         await using var after = await db.OpenAsync(CancellationToken.None);
         Assert.Equal(610, await CountAsync(after));
+    }
+
+    [Fact]
+    public async Task A_restart_a_reader_prevents_is_tried_again_and_counted_only_once_it_happened()
+    {
+        // The writer's side driven by hand on the test's own connection (no background pass: the writer's own checks
+        // give the verdicts, 2 x 20 pages after each catch-up), so that a reader can begin between a commit and the
+        // catch-up that follows it: every frame gets copied, yet the reader's open snapshot keeps the next transaction
+        // from starting the WAL over.
+        Directory.CreateDirectory(_dir.Path);
+        await using var writer = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        writer.Open();
+        Exec(writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;" +
+                     "CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
+        await using var checkpointer = new SqliteCheckpointer(() => throw new InvalidOperationException("no background pass"),
+            passFrames: 20, restartFrames: 100, background: false);
+        var next = 1;
+        void Commit(int rows)
+        {
+            Exec(writer, $"WITH RECURSIVE n(v) AS (SELECT {next} UNION ALL SELECT v + 1 FROM n WHERE v < {next + rows - 1}) " +
+                         "INSERT INTO blobs (id, body) SELECT v, randomblob(4000) FROM n");
+            next += rows;
+            checkpointer.Committed(writer.Handle!);
+        }
+
+        Commit(60);
+        Assert.Equal(0, checkpointer.CatchUps);
+        Exec(writer, $"WITH RECURSIVE n(v) AS (SELECT {next} UNION ALL SELECT v + 1 FROM n WHERE v < {next + 49}) " +
+                     "INSERT INTO blobs (id, body) SELECT v, randomblob(4000) FROM n");
+        next += 50;
+        await using (var reader = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            reader.Open();
+            await using var snapshot = reader.BeginTransaction(deferred: true);
+            Assert.Equal(110, await CountAsync(reader));
+            checkpointer.Committed(writer.Handle!); // 110 pages: the catch-up copies them all
+            Assert.Equal(1, checkpointer.CatchUps);
+            var walAtCatchUp = Length(DbPath + "-wal");
+
+            Commit(30);
+            Commit(30); // 60 pages on: the check finds the WAL grown, not started over, and tries again
+            Assert.Equal(2, checkpointer.CatchUps);
+            Assert.Equal(0, checkpointer.Restarts);
+            Assert.True(Length(DbPath + "-wal") > walAtCatchUp);
+        }
+
+        Commit(45); // the reader is gone: this try copies everything
+        Assert.Equal(0, checkpointer.Restarts);
+        Commit(45); // this transaction started the WAL over, and the check sees it
+        Assert.Equal(1, checkpointer.Restarts);
+        Assert.Equal(4, checkpointer.CatchUps);
+        Assert.Equal(0, checkpointer.Failures);
+    }
+
+    private static void Exec(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 }

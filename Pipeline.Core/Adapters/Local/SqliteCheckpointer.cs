@@ -11,11 +11,12 @@ namespace Pipeline.Core.Adapters.Local;
 /// <para>
 /// The writer reports the pages each commit appended to the WAL. Every <see cref="PassFrames"/> pages, a PASSIVE pass
 /// copies what the readers allow. Copying alone does not bound the WAL: SQLite starts it over only when a write
-/// transaction begins with every frame copied, which a pass beside a writer that never pauses does not see. So every
-/// <see cref="RestartFrames"/> pages the writer catches up itself, between two transactions: it copies what the last
-/// pass left (a short tail, hence short fsyncs), and its next transaction starts the WAL from the beginning. A reader
-/// holding an old snapshot can keep both from finishing, as it could SQLite's own checkpoint; the writer then tries
-/// again after <see cref="PassFrames"/> more pages.
+/// transaction begins with every frame copied and no reader left on the WAL, which a pass beside a writer that never
+/// pauses does not see. So when the WAL holds <see cref="RestartFrames"/> pages the writer catches up itself, between
+/// two transactions: it copies what the last pass left, and its next transaction can start the WAL from the
+/// beginning. Whether it did is checked <see cref="PassFrames"/> pages later (the WAL is then smaller than it was);
+/// if a reader kept it from happening (a snapshot older than the copy, or one still open on the WAL), the writer
+/// tries again then, and every <see cref="PassFrames"/> pages until it has.
 /// </para>
 /// </summary>
 internal sealed class SqliteCheckpointer : IAsyncDisposable
@@ -35,18 +36,26 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     /// <summary>One checkpoint at a time: the writer's catch-up waits for a pass in progress rather than fail busy.</summary>
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Task _loop;
-    private long _sincePass, _sinceRestart, _passes, _catchUps, _restarts, _failures;
+    private long _passes, _catchUps, _restarts, _failures;
+    // Written by the background pass: the WAL's size it last saw, then the number of such reports.
+    private long _reportedLog, _reports;
+    // The writer's thread only: pages since the last nudge, the WAL's size as last known plus pages since, its size at
+    // the last catch-up, and whether that catch-up is waiting to be confirmed by a smaller WAL.
+    private long _sincePass, _walFrames, _walAtCatchUp, _reportsAtCatchUp;
+    private bool _confirming;
     private volatile Exception? _lastError;
     private TaskCompletionSource _passed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public SqliteCheckpointer(Func<SqliteConnection> open, int passFrames = DefaultPassFrames, int restartFrames = DefaultRestartFrames)
+    /// <param name="background">False runs no background pass (tests of the writer's side alone).</param>
+    public SqliteCheckpointer(Func<SqliteConnection> open, int passFrames = DefaultPassFrames, int restartFrames = DefaultRestartFrames,
+        bool background = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(passFrames);
         ArgumentOutOfRangeException.ThrowIfLessThan(restartFrames, passFrames);
         _open = open;
         PassFrames = passFrames;
         RestartFrames = restartFrames;
-        _loop = Task.Run(RunAsync);
+        _loop = background ? Task.Run(RunAsync) : Task.CompletedTask;
     }
 
     public int PassFrames { get; }
@@ -55,7 +64,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     /// <summary>Background passes run so far.</summary>
     public long Passes => Interlocked.Read(ref _passes);
 
-    /// <summary>Catch-ups the writer ran, and how many of them left every frame copied (the WAL then starts over).</summary>
+    /// <summary>Catch-ups the writer ran, and the times the WAL was seen to have started over after one.</summary>
     public long CatchUps => Interlocked.Read(ref _catchUps);
     public long Restarts => Interlocked.Read(ref _restarts);
 
@@ -68,30 +77,65 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
 
     /// <summary>
     /// Called by the writer on its own thread after each commit, outside any transaction. Counts the pages the commit
-    /// wrote, wakes the background pass every <see cref="PassFrames"/> and catches up every <see cref="RestartFrames"/>.
+    /// wrote, wakes the background pass every <see cref="PassFrames"/> and catches up as described above.
     /// </summary>
     public void Committed(sqlite3 writer)
     {
         // Dirty pages written by the connection since the last call: in WAL mode, one frame each.
         if (raw.sqlite3_db_status(writer, raw.SQLITE_DBSTATUS_CACHE_WRITE, out var written, out _, 1) != raw.SQLITE_OK) written = PassFrames;
         _sincePass += written;
-        _sinceRestart += written;
+        _walFrames += written;
         if (_sincePass >= PassFrames)
         {
             _sincePass = 0;
             _nudges.Writer.TryWrite(true);
         }
-        if (_sinceRestart < RestartFrames) return;
+        if (!_confirming)
+        {
+            if (_walFrames >= RestartFrames) CatchUp(writer);
+            return;
+        }
+        // The background pass that follows the catch-up tells whether the WAL started over: smaller than it was then
+        // (a WAL only shrinks by starting over), or larger (a reader kept it). Equal says nothing yet.
+        if (Volatile.Read(ref _reports) > _reportsAtCatchUp)
+        {
+            var log = Volatile.Read(ref _reportedLog);
+            if (log < _walAtCatchUp)
+            {
+                Interlocked.Increment(ref _restarts);
+                _confirming = false;
+                _walFrames = Math.Max(log, _walFrames - _walAtCatchUp);
+                return;
+            }
+            if (log > _walAtCatchUp)
+            {
+                CatchUp(writer);
+                return;
+            }
+        }
+        // No verdict from the background (slow, failing): the writer checks itself.
+        if (_walFrames - _walAtCatchUp >= 2 * PassFrames) CatchUp(writer);
+    }
+
+    private void CatchUp(sqlite3 writer)
+    {
         _gate.Wait();
         try
         {
             Interlocked.Increment(ref _catchUps);
-            if (Checkpoint(writer) is var (log, copied) && copied == log)
+            var result = Checkpoint(writer);
+            // A WAL only shrinks by starting over: smaller than at the last catch-up means it did.
+            if (_confirming && result is var (log, _) && log < _walAtCatchUp)
             {
-                _sinceRestart = 0;
                 Interlocked.Increment(ref _restarts);
+                _confirming = false;
+                _walFrames = log;
+                return;
             }
-            else _sinceRestart = RestartFrames - PassFrames;
+            // This catch-up is the (next) try; the passes after it confirm it, or it is tried again.
+            _walFrames = _walAtCatchUp = result?.Log ?? _walFrames;
+            _reportsAtCatchUp = Volatile.Read(ref _reports);
+            _confirming = true;
         }
         finally
         {
@@ -107,12 +151,24 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
             while (await _nudges.Reader.WaitToReadAsync().ConfigureAwait(false))
             {
                 _nudges.Reader.TryRead(out _);
-                await _gate.WaitAsync().ConfigureAwait(false);
                 try
                 {
+                    // Opened outside the gate: opening may wait on SQLite's locks, and the writer's catch-up waits on the gate.
                     connection ??= OpenOwnConnection();
-                    Checkpoint(connection.Handle!);
-                    Interlocked.Increment(ref _passes);
+                    await _gate.WaitAsync().ConfigureAwait(false);
+                    try
+                    {
+                        if (Checkpoint(connection.Handle!) is var (log, _))
+                        {
+                            Volatile.Write(ref _reportedLog, log);
+                            Interlocked.Increment(ref _reports);
+                        }
+                        Interlocked.Increment(ref _passes);
+                    }
+                    finally
+                    {
+                        _gate.Release();
+                    }
                 }
                 catch (Exception ex) when (ex is SqliteException or IOException or InvalidOperationException)
                 {
@@ -123,7 +179,6 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
                 }
                 finally
                 {
-                    _gate.Release();
                     Interlocked.Exchange(ref _passed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).SetResult();
                 }
             }
@@ -131,6 +186,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
         finally
         {
             connection?.Dispose();
+            Volatile.Read(ref _passed).TrySetResult();
         }
     }
 
@@ -138,7 +194,8 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     {
         var connection = _open();
         using var command = connection.CreateCommand();
-        // NORMAL, as the writer: a checkpoint syncs the WAL before it copies and the database after.
+        // NORMAL, as the writer: a checkpoint syncs the WAL before it copies and the database after. (Setting it also
+        // reads the schema, which opens the connection's view of the WAL.)
         command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=60000;";
         command.ExecuteNonQuery();
         return connection;
@@ -154,7 +211,8 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
         return null;
     }
 
-    private void Fail(Exception ex)
+    /// <summary>Counts a failure of a checkpoint, or of the writer's bookkeeping around one.</summary>
+    internal void Fail(Exception ex)
     {
         _lastError = ex;
         Interlocked.Increment(ref _failures);

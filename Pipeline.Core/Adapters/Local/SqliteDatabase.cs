@@ -20,6 +20,8 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     public SqliteDatabase(string path, int writerCacheMiB = 64,
         int checkpointPassFrames = SqliteCheckpointer.DefaultPassFrames, int checkpointRestartFrames = SqliteCheckpointer.DefaultRestartFrames)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(checkpointPassFrames);
+        ArgumentOutOfRangeException.ThrowIfLessThan(checkpointRestartFrames, checkpointPassFrames);
         Path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         _connectionString = new SqliteConnectionStringBuilder

@@ -28,7 +28,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// <summary>Transactions committed so far.</summary>
     public long Commits => Interlocked.Read(ref _commits);
 
-    /// <summary>Writes run so far (committed or failed).</summary>
+    /// <summary>Writes run so far, committed or failed (cancelled ones never run).</summary>
     public long Writes => Interlocked.Read(ref _writes);
 
     /// <summary>Time the writer spent in transactions (running writes, committing, catching up the WAL), not waiting for writes.</summary>
@@ -113,23 +113,39 @@ internal sealed class SqliteWriter : IAsyncDisposable
                     session.TryRollback();
                 }
             }
+            Interlocked.Add(ref _writes, group.Count);
             if (lost is not null)
             {
                 foreach (var write in group)
                     write.Fail(write.Error ?? new SqliteWriteLostException("The write was rolled back with its group's transaction.", lost));
                 CloseSession();
+                Interlocked.Add(ref _busyTicks, Stopwatch.GetTimestamp() - started);
                 continue;
             }
             foreach (var write in group) write.Complete();
-            // After the callers are released: a catch-up (every few thousand pages) waits for a checkpoint's fsyncs.
-            _checkpointer.Committed(session.Connection.Handle!);
-            Interlocked.Add(ref _writes, group.Count);
-            Interlocked.Add(ref _busyTicks, Stopwatch.GetTimestamp() - started);
+            AfterCommit(session, started);
+        }
+        CloseSession();
+    }
+
+    /// <summary>
+    /// After the callers are released: the checkpointer's turn (a catch-up, every few thousand pages, waits for a
+    /// checkpoint's fsyncs) and the counters. Nothing here may end the loop, or every later write would wait forever.
+    /// </summary>
+    private void AfterCommit(SqliteWriteSession session, long started)
+    {
+        try
+        {
             var handle = session.Connection.Handle!;
+            _checkpointer.Committed(handle);
             if (raw.sqlite3_db_status(handle, raw.SQLITE_DBSTATUS_CACHE_HIT, out var hits, out _, 1) == raw.SQLITE_OK) Interlocked.Add(ref _cacheHits, hits);
             if (raw.sqlite3_db_status(handle, raw.SQLITE_DBSTATUS_CACHE_MISS, out var misses, out _, 1) == raw.SQLITE_OK) Interlocked.Add(ref _cacheMisses, misses);
         }
-        CloseSession();
+        catch (Exception ex)
+        {
+            _checkpointer.Fail(ex);
+        }
+        Interlocked.Add(ref _busyTicks, Stopwatch.GetTimestamp() - started);
     }
 
     private void CloseSession()
@@ -141,8 +157,14 @@ internal sealed class SqliteWriter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
-        await _checkpointer.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        finally
+        {
+            await _checkpointer.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private interface IWrite
