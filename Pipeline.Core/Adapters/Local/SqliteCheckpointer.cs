@@ -14,9 +14,9 @@ namespace Pipeline.Core.Adapters.Local;
 /// transaction begins with every frame copied and no reader left on the WAL, which a pass beside a writer that never
 /// pauses does not see. So when the WAL holds <see cref="RestartFrames"/> pages the writer catches up itself, between
 /// two transactions: it copies what the last pass left, and its next transaction can start the WAL from the
-/// beginning. Whether it did is checked <see cref="PassFrames"/> pages later (the WAL is then smaller than it was);
-/// if a reader kept it from happening (a snapshot older than the copy, or one still open on the WAL), the writer
-/// tries again then, and every <see cref="PassFrames"/> pages until it has.
+/// beginning. Whether it did, the next background pass tells (the WAL is then smaller than it was; without a report,
+/// the writer checks itself 2 x <see cref="PassFrames"/> pages later); if a reader kept it from happening (a snapshot
+/// older than the copy, or one still open on the WAL), the writer tries again, and so on until it has.
 /// </para>
 /// </summary>
 internal sealed class SqliteCheckpointer : IAsyncDisposable

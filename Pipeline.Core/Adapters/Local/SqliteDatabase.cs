@@ -103,8 +103,8 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 }
 
 /// <summary>
-/// Background checkpoint passes, the writer's catch-ups and how many of those let the WAL start over, failed checkpoints
-/// and the last failure's message.
+/// Background checkpoint passes, the writer's catch-ups, the times the WAL was seen to have started over after one,
+/// failed checkpoints (or failures of the writer's bookkeeping after a commit) and the last failure's message.
 /// </summary>
 public sealed record SqliteCheckpointStats(long Passes, long CatchUps, long Restarts, long Failures, string? LastError);
 
