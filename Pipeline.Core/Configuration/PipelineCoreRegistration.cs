@@ -142,7 +142,7 @@ internal abstract class BackendHealthCheck(string provider) : IHealthCheck
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
             await ProbeAsync(timeout.Token).ConfigureAwait(false);
-            return HealthCheckResult.Healthy(provider, data);
+            return Degradation(data) ?? HealthCheckResult.Healthy(provider, data);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -151,6 +151,9 @@ internal abstract class BackendHealthCheck(string provider) : IHealthCheck
     }
 
     protected abstract Task ProbeAsync(CancellationToken ct);
+
+    /// <summary>A backend that answers but is not well (null when it is).</summary>
+    protected virtual HealthCheckResult? Degradation(Dictionary<string, object> data) => null;
 }
 
 internal sealed class StreamHealthCheck(IEventStream stream) : BackendHealthCheck(stream.ProviderName)
@@ -163,9 +166,18 @@ internal sealed class RawZoneHealthCheck(IRawZone rawZone) : BackendHealthCheck(
     protected override Task ProbeAsync(CancellationToken ct) => rawZone.ListAsync(Domain.RawKeys.Root, 1, null, ct);
 }
 
-internal sealed class StoreHealthCheck(IRunStore runs) : BackendHealthCheck(runs.ProviderName)
+internal sealed class StoreHealthCheck(IRunStore runs, SqliteDatabase? sqlite = null) : BackendHealthCheck(runs.ProviderName)
 {
     protected override Task ProbeAsync(CancellationToken ct) => runs.ListRunsAsync(1, ct);
+
+    /// <summary>
+    /// The embedded store answers while its WAL checkpoints fail, but its WAL then grows without bound. The description
+    /// stays generic (this endpoint is open); the error is in <see cref="SqliteDatabase.Checkpoints"/>.
+    /// </summary>
+    protected override HealthCheckResult? Degradation(Dictionary<string, object> data) =>
+        sqlite?.Checkpoints is { Failing: true } checkpoints
+            ? HealthCheckResult.Degraded($"{runs.ProviderName}: WAL checkpoints are failing ({checkpoints.Failures} so far); the WAL grows until one succeeds", null, data)
+            : null;
 }
 
 internal sealed class WarehouseHealthCheck(IWarehouse warehouse) : BackendHealthCheck(warehouse.ProviderName)

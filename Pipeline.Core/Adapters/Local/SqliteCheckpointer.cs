@@ -44,6 +44,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     private long _sincePass, _walFrames, _walAtCatchUp, _reportsAtCatchUp;
     private bool _confirming;
     private volatile Exception? _lastError;
+    private volatile bool _failing;
     private TaskCompletionSource _passed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="background">False runs no background pass (tests of the writer's side alone).</param>
@@ -72,6 +73,12 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     public long Failures => Interlocked.Read(ref _failures);
     public Exception? LastError => _lastError;
 
+    /// <summary>True from a failure until the next checkpoint that succeeds: meanwhile the WAL only grows.</summary>
+    public bool Failing => _failing;
+
+    /// <summary>Asks for a background pass (one waiting already is enough).</summary>
+    internal void Nudge() => _nudges.Writer.TryWrite(true);
+
     /// <summary>Completes when the next background pass (or the one under way) has ended, whatever its outcome.</summary>
     internal Task NextPassAsync() => Volatile.Read(ref _passed).Task;
 
@@ -88,7 +95,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
         if (_sincePass >= PassFrames)
         {
             _sincePass = 0;
-            _nudges.Writer.TryWrite(true);
+            Nudge();
         }
         if (!_confirming)
         {
@@ -205,7 +212,11 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     private (int Log, int Copied)? Checkpoint(sqlite3 db)
     {
         var rc = raw.sqlite3_wal_checkpoint_v2(db, "main", raw.SQLITE_CHECKPOINT_PASSIVE, out var log, out var copied);
-        if (rc == raw.SQLITE_OK) return (log, copied);
+        if (rc == raw.SQLITE_OK)
+        {
+            _failing = false;
+            return (log, copied);
+        }
         // BUSY: another process's checkpoint holds the file; anything else is worth keeping for diagnosis.
         if (rc != raw.SQLITE_BUSY) Fail(new SqliteException($"WAL checkpoint failed: {raw.sqlite3_errmsg(db).utf8_to_string()}", rc));
         return null;
@@ -215,6 +226,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     internal void Fail(Exception ex)
     {
         _lastError = ex;
+        _failing = true;
         Interlocked.Increment(ref _failures);
     }
 

@@ -53,8 +53,9 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     /// <summary>What the WAL's checkpoints have done so far (all zero before the first write).</summary>
     public SqliteCheckpointStats Checkpoints => _writer.IsValueCreated
         ? new SqliteCheckpointStats(_writer.Value.Checkpointer.Passes, _writer.Value.Checkpointer.CatchUps,
-            _writer.Value.Checkpointer.Restarts, _writer.Value.Checkpointer.Failures, _writer.Value.Checkpointer.LastError?.Message)
-        : new SqliteCheckpointStats(0, 0, 0, 0, null);
+            _writer.Value.Checkpointer.Restarts, _writer.Value.Checkpointer.Failures, _writer.Value.Checkpointer.LastError?.Message,
+            _writer.Value.Checkpointer.Failing)
+        : new SqliteCheckpointStats(0, 0, 0, 0, null, false);
 
     internal SqliteCheckpointer Checkpointer => _writer.Value.Checkpointer;
 
@@ -104,9 +105,10 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 
 /// <summary>
 /// Background checkpoint passes, the writer's catch-ups, the times the WAL was seen to have started over after one,
-/// failed checkpoints (or failures of the writer's bookkeeping after a commit) and the last failure's message.
+/// failed checkpoints (or failures of the writer's bookkeeping after a commit), the last failure's message, and whether
+/// the last checkpoint failed (the WAL then grows until one succeeds; the store's health check reports it as Degraded).
 /// </summary>
-public sealed record SqliteCheckpointStats(long Passes, long CatchUps, long Restarts, long Failures, string? LastError);
+public sealed record SqliteCheckpointStats(long Passes, long CatchUps, long Restarts, long Failures, string? LastError, bool Failing);
 
 internal static class SqliteExtensions
 {

@@ -1,0 +1,39 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Core.Adapters.Local;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Local;
+
+/// <summary>The embedded store's health follows its WAL checkpoints: while they fail, the WAL only grows.</summary>
+public sealed class StoreHealthTests
+{
+    private static async Task<JsonElement> HealthAsync(HttpClient client) =>
+        JsonDocument.Parse(await client.GetStringAsync("/health")).RootElement;
+
+    [Fact]
+    public async Task Failing_checkpoints_make_the_store_degraded_without_naming_the_error_until_one_succeeds()
+    {
+        await using var factory = new PipelineAppFactory();
+        using var client = factory.CreateClient();
+        Assert.Equal("Healthy", (await HealthAsync(client)).GetProperty("status").GetString());
+        var checkpointer = factory.Services.GetRequiredService<SqliteDatabase>().Checkpointer;
+
+        checkpointer.Fail(new IOException("No space left on device: /srv/private/pipeline/store.db-wal"));
+        var health = await HealthAsync(client);
+
+        Assert.Equal("Degraded", health.GetProperty("status").GetString());
+        var store = health.GetProperty("checks").GetProperty("store");
+        Assert.Equal("Degraded", store.GetProperty("status").GetString());
+        var description = store.GetProperty("description").GetString()!;
+        Assert.Contains("WAL checkpoints are failing (1 so far)", description);
+        Assert.DoesNotContain("/srv/private", description); // /health is open: the error stays in SqliteDatabase.Checkpoints
+        Assert.Equal("Healthy", health.GetProperty("checks").GetProperty("stream").GetProperty("status").GetString());
+
+        var pass = checkpointer.NextPassAsync();
+        checkpointer.Nudge();
+        await pass.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("Healthy", (await HealthAsync(client)).GetProperty("status").GetString());
+    }
+}
