@@ -159,6 +159,9 @@ internal abstract class BackendHealthCheck(string provider) : IHealthCheck
 internal sealed class StreamHealthCheck(IEventStream stream) : BackendHealthCheck(stream.ProviderName)
 {
     protected override Task ProbeAsync(CancellationToken ct) => stream.ListShardsAsync(ct);
+
+    protected override HealthCheckResult? Degradation(Dictionary<string, object> data) =>
+        stream is LocalEventStream local ? WalCheckpoints.Degradation(stream.ProviderName, local.Checkpoints, data) : null;
 }
 
 internal sealed class RawZoneHealthCheck(IRawZone rawZone) : BackendHealthCheck(rawZone.ProviderName)
@@ -170,13 +173,19 @@ internal sealed class StoreHealthCheck(IRunStore runs, SqliteDatabase? sqlite = 
 {
     protected override Task ProbeAsync(CancellationToken ct) => runs.ListRunsAsync(1, ct);
 
-    /// <summary>
-    /// The embedded store answers while its WAL checkpoints fail, but its WAL then grows without bound. The description
-    /// stays generic (this endpoint is open); the error is in <see cref="SqliteDatabase.Checkpoints"/>.
-    /// </summary>
     protected override HealthCheckResult? Degradation(Dictionary<string, object> data) =>
-        sqlite?.Checkpoints is { Failing: true } checkpoints
-            ? HealthCheckResult.Degraded($"{runs.ProviderName}: WAL checkpoints are failing ({checkpoints.Failures} so far); the WAL grows until one succeeds", null, data)
+        sqlite is null ? null : WalCheckpoints.Degradation(runs.ProviderName, sqlite.Checkpoints, data);
+}
+
+/// <summary>
+/// An embedded SQLite file answers while its WAL checkpoints fail, but its WAL then grows without bound. The description
+/// stays generic (<c>/health</c> is open); the error is in <see cref="SqliteCheckpointStats.LastError"/>.
+/// </summary>
+internal static class WalCheckpoints
+{
+    public static HealthCheckResult? Degradation(string provider, SqliteCheckpointStats checkpoints, Dictionary<string, object> data) =>
+        checkpoints.Failing
+            ? HealthCheckResult.Degraded($"{provider}: WAL checkpoints are failing ({checkpoints.Failures} so far); the WAL grows until one succeeds", null, data)
             : null;
 }
 

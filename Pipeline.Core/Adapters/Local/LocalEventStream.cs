@@ -31,6 +31,11 @@ public sealed class LocalEventStream : IEventStream, IStreamSignal, IAsyncDispos
 
     public string ProviderName => "Local";
 
+    /// <summary>What the stream file's WAL checkpoints have done so far (see <see cref="SqliteDatabase.Checkpoints"/>).</summary>
+    public SqliteCheckpointStats Checkpoints => _db.Checkpoints;
+
+    internal SqliteDatabase Database => _db;
+
     public ValueTask DisposeAsync() => _db.DisposeAsync();
 
     public static string ShardName(int index) => $"shardId-{index:D12}";

@@ -1,12 +1,13 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Core.Adapters.Local;
+using Pipeline.Core.Ports;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Local;
 
-/// <summary>The embedded store's health follows its WAL checkpoints: while they fail, the WAL only grows.</summary>
-public sealed class StoreHealthTests
+/// <summary>The embedded store's and stream's health follows their WAL checkpoints: while they fail, the WAL only grows.</summary>
+public sealed class WalHealthTests
 {
     private static async Task<JsonElement> HealthAsync(HttpClient client) =>
         JsonDocument.Parse(await client.GetStringAsync("/health")).RootElement;
@@ -35,5 +36,24 @@ public sealed class StoreHealthTests
         await pass.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal("Healthy", (await HealthAsync(client)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Failing_checkpoints_of_the_stream_file_make_the_stream_degraded()
+    {
+        await using var factory = new PipelineAppFactory();
+        using var client = factory.CreateClient();
+        var stream = Assert.IsType<LocalEventStream>(factory.Services.GetRequiredService<IEventStream>());
+
+        stream.Database.Checkpointer.Fail(new IOException("I/O error on /srv/private/pipeline/stream.db-wal"));
+        var health = await HealthAsync(client);
+
+        Assert.Equal("Degraded", health.GetProperty("status").GetString());
+        var check = health.GetProperty("checks").GetProperty("stream");
+        Assert.Equal("Degraded", check.GetProperty("status").GetString());
+        Assert.Contains("WAL checkpoints are failing (1 so far)", check.GetProperty("description").GetString());
+        Assert.DoesNotContain("/srv/private", check.GetProperty("description").GetString());
+        Assert.Equal("Healthy", health.GetProperty("checks").GetProperty("store").GetProperty("status").GetString());
+        Assert.True(stream.Checkpoints.Failing);
     }
 }
