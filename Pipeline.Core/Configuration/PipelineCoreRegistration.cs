@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Adapters.BigQuery;
 using Pipeline.Core.Adapters.Local;
@@ -99,13 +100,14 @@ public static class PipelineCoreRegistration
             {
                 var o = sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Stream;
                 return new LocalEventStream(DataPath(sp, "stream.db"), o.ShardCount, TimeSpan.FromHours(o.RetentionHours),
-                    sp.GetRequiredService<TimeProvider>());
+                    sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>()?.CreateLogger<LocalEventStream>());
             });
         if (options.RawZone.Provider == "Local")
             services.TryAddSingleton<IRawZone>(sp => new FolderRawZone(DataPath(sp, "rawzone")));
         if (options.Store.Provider == "Local")
         {
-            services.TryAddSingleton(sp => new SqliteDatabase(DataPath(sp, "store.db")));
+            services.TryAddSingleton(sp => new SqliteDatabase(DataPath(sp, "store.db"),
+                logger: sp.GetService<ILoggerFactory>()?.CreateLogger<SqliteDatabase>()));
             services.TryAddSingleton<IProductStore>(sp => new SqliteProductStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
             services.TryAddSingleton<IRunStore>(sp => new SqliteRunStore(sp.GetRequiredService<SqliteDatabase>()));
         }

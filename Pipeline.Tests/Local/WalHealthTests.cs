@@ -30,12 +30,18 @@ public sealed class WalHealthTests
         Assert.Contains("WAL checkpoints are failing (1 so far)", description);
         Assert.DoesNotContain("/srv/private", description); // /health is open: the error stays in SqliteDatabase.Checkpoints
         Assert.Equal("Healthy", health.GetProperty("checks").GetProperty("stream").GetProperty("status").GetString());
+        // The operator's log has the cause, once per spell of failures.
+        checkpointer.Fail(new IOException("No space left on device (again)"));
+        var warnings = factory.Logs.Lines.Where(l => l.StartsWith("Warning") && l.Contains("WAL checkpoint of")).ToList();
+        Assert.Contains("store.db", Assert.Single(warnings));
+        Assert.Contains("No space left on device: /srv/private", warnings[0]);
 
         var pass = checkpointer.NextPassAsync();
         checkpointer.Nudge();
         await pass.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal("Healthy", (await HealthAsync(client)).GetProperty("status").GetString());
+        Assert.Contains(factory.Logs.Lines, l => l.StartsWith("Information") && l.Contains("succeed again after 2 failures") && l.Contains("store.db"));
     }
 
     [Fact]
@@ -55,5 +61,6 @@ public sealed class WalHealthTests
         Assert.DoesNotContain("/srv/private", check.GetProperty("description").GetString());
         Assert.Equal("Healthy", health.GetProperty("checks").GetProperty("store").GetProperty("status").GetString());
         Assert.True(stream.Checkpoints.Failing);
+        Assert.Contains(factory.Logs.Lines, l => l.StartsWith("Warning") && l.Contains("WAL checkpoint of") && l.Contains("stream.db"));
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using Pipeline.Core.Ports;
 
 namespace Pipeline.Core.Adapters.Local;
@@ -20,10 +21,10 @@ public sealed class LocalEventStream : IEventStream, IStreamSignal, IAsyncDispos
     private int _waiters;
     private long _publishes;
 
-    public LocalEventStream(string path, int shardCount, TimeSpan retention, TimeProvider clock)
+    public LocalEventStream(string path, int shardCount, TimeSpan retention, TimeProvider clock, ILogger? logger = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(shardCount, 1);
-        _db = new SqliteDatabase(path);
+        _db = new SqliteDatabase(path, logger: logger);
         _shardCount = shardCount;
         _retention = retention;
         _clock = clock;

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using SQLitePCL;
 
 namespace Pipeline.Core.Adapters.Local;
@@ -28,6 +29,8 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     public const int DefaultRestartFrames = 10_000;
 
     private readonly Func<SqliteConnection> _open;
+    private readonly ILogger? _logger;
+    private readonly string _name;
     private readonly Channel<bool> _nudges = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
     {
         FullMode = BoundedChannelFullMode.DropWrite,
@@ -48,12 +51,16 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     private TaskCompletionSource _passed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="background">False runs no background pass (tests of the writer's side alone).</param>
+    /// <param name="logger">Told when checkpoints start failing and when they succeed again.</param>
+    /// <param name="name">The database in those log lines (its path).</param>
     public SqliteCheckpointer(Func<SqliteConnection> open, int passFrames = DefaultPassFrames, int restartFrames = DefaultRestartFrames,
-        bool background = true)
+        bool background = true, ILogger? logger = null, string name = "SQLite")
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(passFrames);
         ArgumentOutOfRangeException.ThrowIfLessThan(restartFrames, passFrames);
         _open = open;
+        _logger = logger;
+        _name = name;
         PassFrames = passFrames;
         RestartFrames = restartFrames;
         _loop = background ? Task.Run(RunAsync) : Task.CompletedTask;
@@ -214,7 +221,11 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
         var rc = raw.sqlite3_wal_checkpoint_v2(db, "main", raw.SQLITE_CHECKPOINT_PASSIVE, out var log, out var copied);
         if (rc == raw.SQLITE_OK)
         {
-            _failing = false;
+            if (_failing)
+            {
+                _failing = false;
+                _logger?.LogInformation("WAL checkpoints of {Database} succeed again after {Failures} failures", _name, Failures);
+            }
             return (log, copied);
         }
         // BUSY: another process's checkpoint holds the file; anything else is worth keeping for diagnosis.
@@ -226,8 +237,11 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     internal void Fail(Exception ex)
     {
         _lastError = ex;
-        _failing = true;
         Interlocked.Increment(ref _failures);
+        // Once per spell of failures: the next pass or catch-up would repeat it every few thousand pages.
+        if (_failing) return;
+        _failing = true;
+        _logger?.LogWarning(ex, "WAL checkpoint of {Database} failed; the WAL grows until one succeeds", _name);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace Pipeline.Core.Adapters.Local;
 
@@ -17,8 +18,10 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     /// <param name="writerCacheMiB">Page cache of the writer's connection (readers keep SQLite's default of 2 MiB each).</param>
     /// <param name="checkpointPassFrames">WAL pages between two background checkpoints (see <see cref="SqliteCheckpointer"/>).</param>
     /// <param name="checkpointRestartFrames">WAL pages after which the writer makes the WAL start over.</param>
+    /// <param name="logger">Told when the WAL's checkpoints start failing and when they succeed again.</param>
     public SqliteDatabase(string path, int writerCacheMiB = 64,
-        int checkpointPassFrames = SqliteCheckpointer.DefaultPassFrames, int checkpointRestartFrames = SqliteCheckpointer.DefaultRestartFrames)
+        int checkpointPassFrames = SqliteCheckpointer.DefaultPassFrames, int checkpointRestartFrames = SqliteCheckpointer.DefaultRestartFrames,
+        ILogger? logger = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(checkpointPassFrames);
         ArgumentOutOfRangeException.ThrowIfLessThan(checkpointRestartFrames, checkpointPassFrames);
@@ -33,7 +36,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             DefaultTimeout = 60,
         }.ToString();
         _writer = new Lazy<SqliteWriter>(() => new SqliteWriter(OpenWriterConnection, writerCacheMiB,
-            new SqliteCheckpointer(OpenWriterConnection, checkpointPassFrames, checkpointRestartFrames)));
+            new SqliteCheckpointer(OpenWriterConnection, checkpointPassFrames, checkpointRestartFrames, logger: logger, name: Path)));
     }
 
     public string Path { get; }
