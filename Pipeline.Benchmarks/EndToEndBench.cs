@@ -119,6 +119,7 @@ public static class EndToEndBench
         }
         var done = clock.Elapsed.TotalSeconds;
         var startedAt = run.CreatedAt;
+        var (checkpointsAfter, cacheAfter) = (store.Checkpoints, store.WriterCache);
         var result = new EndToEndResult
         {
             Products = products,
@@ -148,11 +149,11 @@ public static class EndToEndBench
             WriterBusySeconds = (store.WriterBusy - busyBefore).TotalSeconds,
             WriterWrites = store.Writes - writesBefore,
             WriterCommits = store.Commits - commitsBefore,
-            WriterCacheHits = store.WriterCache.Hits - cacheBefore.Hits,
-            WriterCacheMisses = store.WriterCache.Misses - cacheBefore.Misses,
-            CheckpointPasses = store.Checkpoints.Passes - checkpointsBefore.Passes,
-            CheckpointCatchUps = store.Checkpoints.CatchUps - checkpointsBefore.CatchUps,
-            CheckpointRestarts = store.Checkpoints.Restarts - checkpointsBefore.Restarts,
+            WriterCacheHits = cacheAfter.Hits - cacheBefore.Hits,
+            WriterCacheMisses = cacheAfter.Misses - cacheBefore.Misses,
+            CheckpointPasses = checkpointsAfter.Passes - checkpointsBefore.Passes,
+            CheckpointCatchUps = checkpointsAfter.CatchUps - checkpointsBefore.CatchUps,
+            CheckpointRestarts = checkpointsAfter.Restarts - checkpointsBefore.Restarts,
         };
         return result;
     }

@@ -83,6 +83,9 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     /// <summary>True from a failure until the next checkpoint that succeeds: meanwhile the WAL only grows.</summary>
     public bool Failing => _failing;
 
+    /// <summary>All of the above at once.</summary>
+    public SqliteCheckpointStats Stats => new(Passes, CatchUps, Restarts, Failures, LastError?.Message, Failing);
+
     /// <summary>Asks for a background pass (one waiting already is enough).</summary>
     internal void Nudge() => _nudges.Writer.TryWrite(true);
 

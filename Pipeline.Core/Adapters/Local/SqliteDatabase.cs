@@ -23,8 +23,6 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         int checkpointPassFrames = SqliteCheckpointer.DefaultPassFrames, int checkpointRestartFrames = SqliteCheckpointer.DefaultRestartFrames,
         ILogger? logger = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(checkpointPassFrames);
-        ArgumentOutOfRangeException.ThrowIfLessThan(checkpointRestartFrames, checkpointPassFrames);
         Path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         _connectionString = new SqliteConnectionStringBuilder
@@ -35,8 +33,9 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             Pooling = true,
             DefaultTimeout = 60,
         }.ToString();
-        _writer = new Lazy<SqliteWriter>(() => new SqliteWriter(OpenWriterConnection, writerCacheMiB,
-            new SqliteCheckpointer(OpenWriterConnection, checkpointPassFrames, checkpointRestartFrames, logger: logger, name: Path)));
+        // The checkpointer idles (no connection, no thread) until the writer's first commit asks for a pass.
+        Checkpointer = new SqliteCheckpointer(OpenWriterConnection, checkpointPassFrames, checkpointRestartFrames, logger: logger, name: Path);
+        _writer = new Lazy<SqliteWriter>(() => new SqliteWriter(OpenWriterConnection, writerCacheMiB, Checkpointer));
     }
 
     public string Path { get; }
@@ -54,13 +53,9 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     public (long Hits, long Misses) WriterCache => _writer.IsValueCreated ? (_writer.Value.CacheHits, _writer.Value.CacheMisses) : (0, 0);
 
     /// <summary>What the WAL's checkpoints have done so far (all zero before the first write).</summary>
-    public SqliteCheckpointStats Checkpoints => _writer.IsValueCreated
-        ? new SqliteCheckpointStats(_writer.Value.Checkpointer.Passes, _writer.Value.Checkpointer.CatchUps,
-            _writer.Value.Checkpointer.Restarts, _writer.Value.Checkpointer.Failures, _writer.Value.Checkpointer.LastError?.Message,
-            _writer.Value.Checkpointer.Failing)
-        : new SqliteCheckpointStats(0, 0, 0, 0, null, false);
+    public SqliteCheckpointStats Checkpoints => Checkpointer.Stats;
 
-    internal SqliteCheckpointer Checkpointer => _writer.Value.Checkpointer;
+    internal SqliteCheckpointer Checkpointer { get; }
 
     /// <summary>Opens a connection for reading (writes belong in <see cref="WriteAsync{T}"/>).</summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken ct)
@@ -100,7 +95,15 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_writer.IsValueCreated) await _writer.Value.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            if (_writer.IsValueCreated) await _writer.Value.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // After the writer: its last commits may have asked for a pass.
+            await Checkpointer.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -109,7 +112,8 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 /// <summary>
 /// Background checkpoint passes, the writer's catch-ups, the times the WAL was seen to have started over after one,
 /// failed checkpoints (or failures of the writer's bookkeeping after a commit), the last failure's message, and whether
-/// the last checkpoint failed (the WAL then grows until one succeeds; the store's health check reports it as Degraded).
+/// the last checkpoint failed (the WAL then grows until one succeeds; the health checks of the store and the stream report
+/// it as Degraded).
 /// </summary>
 public sealed record SqliteCheckpointStats(long Passes, long CatchUps, long Restarts, long Failures, string? LastError, bool Failing);
 

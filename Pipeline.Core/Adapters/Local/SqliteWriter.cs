@@ -38,9 +38,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     public long CacheHits => Interlocked.Read(ref _cacheHits);
     public long CacheMisses => Interlocked.Read(ref _cacheMisses);
 
-    /// <summary>The background checkpointer that keeps the WAL's copying and fsyncs off this writer's path.</summary>
-    public SqliteCheckpointer Checkpointer => _checkpointer;
-
+    /// <param name="checkpointer">Told of each commit; it keeps the WAL's copying and fsyncs off this writer's path (its owner disposes it).</param>
     public SqliteWriter(Func<SqliteConnection> open, int cacheMiB, SqliteCheckpointer checkpointer)
     {
         _open = open;
@@ -157,14 +155,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        try
-        {
-            await _loop.ConfigureAwait(false);
-        }
-        finally
-        {
-            await _checkpointer.DisposeAsync().ConfigureAwait(false);
-        }
+        await _loop.ConfigureAwait(false);
     }
 
     private interface IWrite
