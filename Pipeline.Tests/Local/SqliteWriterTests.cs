@@ -53,6 +53,45 @@ public sealed class SqliteWriterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Text_encoded_beforehand_binds_as_the_strings_would_and_compares_as_stored()
+    {
+        string?[] names = ["plain", "", null, "Crème brûlée 🍮 ß", "x"];
+        var values = new Utf8Values(names);
+        Assert.Equal(names.Length, values.Count);
+        await _db.ExecuteAsync("CREATE TABLE texts (id INTEGER PRIMARY KEY, name TEXT)", CancellationToken.None);
+        await _db.WriteAsync(s =>
+        {
+            for (var i = 0; i < names.Length; i++) s.Statement("INSERT INTO texts (id, name) VALUES (?1, ?2)").Int(1, i).Text(2, values, i).Run();
+        }, CancellationToken.None);
+
+        await using (var connection = await _db.OpenAsync(CancellationToken.None))
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT name, typeof(name) FROM texts ORDER BY id";
+            await using var reader = await command.ExecuteReaderAsync();
+            var read = new List<(string?, string)>();
+            while (await reader.ReadAsync()) read.Add((reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetString(1)));
+            // The empty string stays text (an empty span would have bound NULL).
+            Assert.Equal([("plain", "text"), ("", "text"), (null, "null"), ("Crème brûlée 🍮 ß", "text"), ("x", "text")], read);
+        }
+
+        var equal = await _db.WriteAsync(s =>
+        {
+            var select = s.Statement("SELECT name FROM texts WHERE id = ?1");
+            var results = new List<bool>();
+            foreach (var (id, field) in new[] { (3, 3), (3, 0), (0, 0), (1, 1), (2, 2), (4, 0) })
+            {
+                Assert.True(select.Int(1, id).Step());
+                results.Add(select.TextEquals(0, values[field]));
+                select.Done();
+            }
+            return results;
+        }, CancellationToken.None);
+        // A NULL equals nothing, not even an empty value; a prefix is not equal.
+        Assert.Equal([true, false, true, true, false, false], equal);
+    }
+
+    [Fact]
     public async Task Writes_queued_together_commit_in_one_transaction()
     {
         var before = _db.Commits;

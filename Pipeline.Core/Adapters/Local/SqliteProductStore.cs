@@ -31,9 +31,10 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
     /// <summary>
     /// Memory SQLite's sorter may hold while it builds an index (beyond it, it merges runs from temp files). The builds
     /// run beside the warehouse load at a run's end, where the process peaks: 8 MiB instead of 16 took 15-30 MiB off a
-    /// 1M run's peak with index builds no slower (docs/performance.md, fifth round).
+    /// 1M run's peak (fifth round), and 2 instead of 8 another 20-35 MiB (seventh round), with index builds no slower
+    /// (docs/performance.md).
     /// </summary>
-    private const int SortMemoryMiB = 8;
+    private const int SortMemoryMiB = 2;
 
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private long _lastBulkWrite;
@@ -114,23 +115,28 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
     public Task<UpsertOutcome> UpsertAsync(IReadOnlyList<Product> products, string runId, DateTimeOffset observedAt, CancellationToken ct)
     {
         if (products.Count == 0) return Task.FromResult(new UpsertOutcome(0, 0, 0));
-        // The writer's thread is what every page waits for: text is formatted here, on the caller's thread.
+        // The writer's thread is what every page waits for: text is formatted and encoded to UTF-8 here, on the
+        // caller's thread (binding strings made the writer transcode and allocate ~16 values a product).
         var rows = new ProductRow[products.Count];
         for (var i = 0; i < rows.Length; i++) rows[i] = new ProductRow(products[i]);
+        var run = new Utf8Values(runId);
         var observed = observedAt.ToUnixMs();
         if (_bulkLoading) Interlocked.Exchange(ref _lastBulkWrite, _clock.GetTimestamp());
-        return db.WriteAsync(session => Upsert(session, rows, runId, observed), ct);
+        return db.WriteAsync(session => Upsert(session, rows, run, observed), ct);
     }
 
-    /// <summary>A product's column values as the store writes them.</summary>
+    /// <summary>A product's text columns as the store writes them, in UTF-8; <see cref="Text"/> is indexed by the constants below.</summary>
     private readonly struct ProductRow(Product product)
     {
+        public const int Id = 0, Source = 1, SourceId = 2, Title = 3, TitleKey = 4, Description = 5, Category = 6, Brand = 7,
+            Price = 8, Discount = 9, Rating = 10, Availability = 11, Tags = 12, Sku = 13, Thumbnail = 14, ContentHash = 15;
+
         public Product Product { get; } = product;
-        public string Price { get; } = Dec(product.Price)!;
-        public string TitleKey { get; } = product.Title.ToLowerInvariant();
-        public string? Discount { get; } = Dec(product.DiscountPercentage);
-        public string? Rating { get; } = Dec(product.Rating);
-        public string Tags { get; } = product.Tags.Count == 0 ? "[]" : JsonSerializer.Serialize(product.Tags.ToList(), CoreJsonContext.Default.ListString);
+
+        public Utf8Values Text { get; } = new(product.Id, product.Source, product.SourceId, product.Title, product.Title.ToLowerInvariant(),
+            product.Description, product.Category, product.Brand, Dec(product.Price), Dec(product.DiscountPercentage), Dec(product.Rating),
+            product.Availability, product.Tags.Count == 0 ? "[]" : JsonSerializer.Serialize(product.Tags.ToList(), CoreJsonContext.Default.ListString),
+            product.Sku, product.Thumbnail, product.ContentHash);
     }
 
     private const string AdvanceFeedSql = "UPDATE change_feed SET position = position + 1 WHERE id = 1 RETURNING position";
@@ -181,50 +187,59 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
         ON CONFLICT(product_id, run_id) DO NOTHING
         """;
 
-    private static UpsertOutcome Upsert(SqliteWriteSession session, ProductRow[] rows, string runId, long observed)
+    private static UpsertOutcome Upsert(SqliteWriteSession session, ProductRow[] rows, Utf8Values run, long observed)
     {
         int upserted = 0, unchanged = 0, priceChanges = 0;
         long position = 0;
         foreach (var row in rows)
         {
             var product = row.Product;
-            var id = product.Id;
-            string? oldHash = null, oldPrice = null, oldTitleKey = null, oldCategory = null;
-            var select = session.Statement(SelectSql).Text(1, id);
-            if (select.Step())
+            var text = row.Text;
+            // What the stored row holds, compared as the stored bytes: a string is made only for a price that moved.
+            bool isNew, sameContent = false, sameSortKeys = false, priceChanged = false;
+            string? oldPrice = null;
+            var select = session.Statement(SelectSql).Text(1, text, ProductRow.Id);
+            isNew = !select.Step();
+            if (!isNew)
             {
-                oldHash = select.GetText(0);
-                oldPrice = select.GetText(1);
-                oldTitleKey = select.GetText(2);
-                oldCategory = select.GetText(3);
+                sameContent = select.TextEquals(0, text[ProductRow.ContentHash]);
+                if (!sameContent)
+                {
+                    if (!select.TextEquals(1, text[ProductRow.Price]))
+                    {
+                        oldPrice = select.GetText(1)!;
+                        priceChanged = decimal.Parse(oldPrice, CultureInfo.InvariantCulture) != product.Price;
+                    }
+                    sameSortKeys = select.TextEquals(2, text[ProductRow.TitleKey]) && select.TextEquals(3, text[ProductRow.Category]);
+                }
             }
             select.Done();
-            if (oldHash == product.ContentHash)
+            if (sameContent)
             {
-                session.Statement(TouchSql).Text(1, id).Int(2, observed).Text(3, runId).Run();
+                session.Statement(TouchSql).Text(1, text, ProductRow.Id).Int(2, observed).Text(3, run, 0).Run();
                 unchanged++;
                 continue;
             }
-            var isNew = oldHash is null;
-            var priceChanged = !isNew && decimal.Parse(oldPrice!, CultureInfo.InvariantCulture) != product.Price;
             // One feed position for all the changes of this write.
             if (position == 0) position = session.Statement(AdvanceFeedSql).ScalarInt64()!.Value;
-            var sql = isNew || oldTitleKey != row.TitleKey || oldCategory != product.Category ? WriteSql
+            var sql = isNew || !sameSortKeys ? WriteSql
                 : priceChanged ? UpdatePriceSql
                 : UpdateContentSql;
             session.Statement(sql)
-                .Text(1, id).Text(2, product.Source).Text(3, product.SourceId).Text(4, product.Title).Text(5, row.TitleKey)
-                .Text(6, product.Description).Text(7, product.Category).Text(8, product.Brand).Text(9, row.Price)
-                .Real(10, (double)product.Price).Text(11, row.Discount).Text(12, row.Rating).Int(13, product.Stock)
-                .Text(14, product.Availability).Text(15, row.Tags).Text(16, product.Sku).Text(17, product.Thumbnail)
-                .Text(18, product.ContentHash).Int(19, observed).Text(20, runId).Int(21, position)
+                .Text(1, text, ProductRow.Id).Text(2, text, ProductRow.Source).Text(3, text, ProductRow.SourceId).Text(4, text, ProductRow.Title)
+                .Text(5, text, ProductRow.TitleKey).Text(6, text, ProductRow.Description).Text(7, text, ProductRow.Category)
+                .Text(8, text, ProductRow.Brand).Text(9, text, ProductRow.Price).Real(10, (double)product.Price)
+                .Text(11, text, ProductRow.Discount).Text(12, text, ProductRow.Rating).Int(13, product.Stock)
+                .Text(14, text, ProductRow.Availability).Text(15, text, ProductRow.Tags).Text(16, text, ProductRow.Sku)
+                .Text(17, text, ProductRow.Thumbnail).Text(18, text, ProductRow.ContentHash).Int(19, observed).Text(20, run, 0)
+                .Int(21, position)
                 .Run();
             upserted++;
 
             if (isNew || priceChanged)
             {
-                session.Statement(ObserveSql).Text(1, id).Text(2, runId).Text(3, row.Price).Text(4, isNew ? null : oldPrice).Int(5, observed)
-                    .Int(6, position).Run();
+                session.Statement(ObserveSql).Text(1, text, ProductRow.Id).Text(2, run, 0).Text(3, text, ProductRow.Price).Text(4, oldPrice)
+                    .Int(5, observed).Int(6, position).Run();
                 if (priceChanged) priceChanges++;
             }
         }

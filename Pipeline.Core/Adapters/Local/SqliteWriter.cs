@@ -347,6 +347,18 @@ public sealed class SqliteStatement : IDisposable
         return this;
     }
 
+    /// <summary>
+    /// Binds value <paramref name="field"/> of <paramref name="values"/> (null binds NULL): bytes encoded beforehand,
+    /// copied by SQLite as they are.
+    /// </summary>
+    public SqliteStatement Text(int index, Utf8Values values, int field)
+    {
+        if (values.IsNull(field)) Check(raw.sqlite3_bind_null(_stmt, index));
+        else if (values[field].IsEmpty) Check(raw.sqlite3_bind_text(_stmt, index, "")); // an empty span would bind NULL
+        else Check(raw.sqlite3_bind_text(_stmt, index, values[field]));
+        return this;
+    }
+
     public SqliteStatement Int(int index, long? value)
     {
         Check(value is { } v ? raw.sqlite3_bind_int64(_stmt, index, v) : raw.sqlite3_bind_null(_stmt, index));
@@ -400,6 +412,10 @@ public sealed class SqliteStatement : IDisposable
 
     public bool IsNull(int column) => raw.sqlite3_column_type(_stmt, column) == raw.SQLITE_NULL;
     public string? GetText(int column) => IsNull(column) ? null : raw.sqlite3_column_text(_stmt, column).utf8_to_string();
+
+    /// <summary>True when column <paramref name="column"/> is text equal to <paramref name="utf8"/> (no string is made).</summary>
+    public bool TextEquals(int column, ReadOnlySpan<byte> utf8) =>
+        raw.sqlite3_column_type(_stmt, column) == raw.SQLITE_TEXT && raw.sqlite3_column_blob(_stmt, column).SequenceEqual(utf8);
     public long GetInt64(int column) => raw.sqlite3_column_int64(_stmt, column);
 
     internal void Reset()
