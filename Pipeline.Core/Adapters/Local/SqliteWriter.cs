@@ -416,6 +416,7 @@ public sealed class SqliteStatement : IDisposable
     /// <summary>True when column <paramref name="column"/> is text equal to <paramref name="utf8"/> (no string is made).</summary>
     public bool TextEquals(int column, ReadOnlySpan<byte> utf8) =>
         raw.sqlite3_column_type(_stmt, column) == raw.SQLITE_TEXT && raw.sqlite3_column_blob(_stmt, column).SequenceEqual(utf8);
+
     public long GetInt64(int column) => raw.sqlite3_column_int64(_stmt, column);
 
     internal void Reset()
