@@ -40,12 +40,14 @@ public sealed class SqliteProductStoreLoadTests : IAsyncLifetime
                 CatalogFormat.DummyJson, new ParseContext("synthetic", "run-1", "k", T1)).Products)
             .ToList();
 
-    private async Task<List<string>> IndexesAsync()
+    /// <summary>The indexes of <paramref name="table"/> the store created (not SQLite's own), by name.</summary>
+    private async Task<List<string>> IndexesAsync(string table = "products")
     {
         var names = new List<string>();
         await using var connection = await _db.OpenAsync(CancellationToken.None);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'products' AND name LIKE 'products_%' ORDER BY name";
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = $table AND name NOT LIKE 'sqlite_%' ORDER BY name";
+        command.Parameters.AddWithValue("$table", table);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync()) names.Add(reader.GetString(0));
         return names;
@@ -233,22 +235,12 @@ public sealed class SqliteProductStoreLoadTests : IAsyncLifetime
     [Fact]
     public async Task A_store_written_before_loses_the_observation_time_index_no_query_read()
     {
-        async Task<List<string>> ObservationIndexesAsync()
-        {
-            var names = new List<string>();
-            await using var connection = await _db.OpenAsync(CancellationToken.None);
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'price_observations' AND name NOT LIKE 'sqlite_%' ORDER BY name";
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync()) names.Add(reader.GetString(0));
-            return names;
-        }
         await _db.ExecuteAsync("CREATE INDEX price_observations_time ON price_observations (observed_at)", CancellationToken.None);
         await _store.UpsertAsync(Synthetic(10), "run-1", T1, CancellationToken.None);
-        Assert.Equal(["price_observations_change", "price_observations_time"], await ObservationIndexesAsync());
+        Assert.Equal(["price_observations_change", "price_observations_time"], await IndexesAsync("price_observations"));
 
         await new SqliteProductStore(_db, _clock).EnsureCreatedAsync(CancellationToken.None);
-        Assert.Equal(["price_observations_change"], await ObservationIndexesAsync());
+        Assert.Equal(["price_observations_change"], await IndexesAsync("price_observations"));
         Assert.Equal(10, (await ToListAsync(_store.ScanPriceObservationsAsync(CancellationToken.None))).Count);
     }
 

@@ -196,10 +196,10 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
             var product = row.Product;
             var text = row.Text;
             // What the stored row holds, compared as the stored bytes: a string is made only for a price that moved.
-            bool isNew, sameContent = false, sameSortKeys = false, priceChanged = false;
+            bool sameContent = false, sameSortKeys = false, priceChanged = false;
             string? oldPrice = null;
             var select = session.Statement(SelectSql).Text(1, text, ProductRow.Id);
-            isNew = !select.Step();
+            var isNew = !select.Step();
             if (!isNew)
             {
                 sameContent = select.TextEquals(0, text[ProductRow.ContentHash]);

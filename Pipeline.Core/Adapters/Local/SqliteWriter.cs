@@ -353,9 +353,10 @@ public sealed class SqliteStatement : IDisposable
     /// </summary>
     public SqliteStatement Text(int index, Utf8Values values, int field)
     {
+        var bytes = values[field];
         if (values.IsNull(field)) Check(raw.sqlite3_bind_null(_stmt, index));
-        else if (values[field].IsEmpty) Check(raw.sqlite3_bind_text(_stmt, index, "")); // an empty span would bind NULL
-        else Check(raw.sqlite3_bind_text(_stmt, index, values[field]));
+        else if (bytes.IsEmpty) Check(raw.sqlite3_bind_text(_stmt, index, "")); // an empty span would bind NULL
+        else Check(raw.sqlite3_bind_text(_stmt, index, bytes));
         return this;
     }
 
