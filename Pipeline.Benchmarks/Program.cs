@@ -32,7 +32,7 @@ switch (command)
     case "verify-hash":
         return ContentHashCheck.Run(BenchArgs.Int(options, "products", 200_000), BenchArgs.Int(options, "decimals", 1_000_000)) == 0 ? 0 : 1;
     case "profile-warehouse":
-        await WarehouseLoadProfile.RunAsync(BenchArgs.Int(options, "products", 100_000), BenchArgs.Int(options, "loads", 2));
+        await WarehouseLoadProfile.RunAsync(BenchArgs.Int(options, "products", 100_000), BenchArgs.Int(options, "loads", 2), BenchArgs.Int(options, "slices", 1));
         break;
     case "explain":
         await QueryBench.ExplainAsync(BenchArgs.Long(options, "observations", 1_000_000), options["sql"]);

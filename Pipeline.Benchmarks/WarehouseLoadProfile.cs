@@ -11,6 +11,7 @@ namespace Pipeline.Benchmarks;
 /// store): time, CPU and peak memory. Load 1 goes into an empty warehouse (every product, one observation each);
 /// load 2 is the next epoch as a full refresh sends it (every product again, the observations of the ~19% whose price
 /// moved); load 3 and later are incremental refreshes (only the products that changed and their new observations).
+/// With <c>--slices N</c> the first epoch is loaded in N loads of new products instead.
 /// </summary>
 public static class WarehouseLoadProfile
 {
@@ -23,7 +24,7 @@ public static class WarehouseLoadProfile
         return options;
     }
 
-    public static async Task RunAsync(int products, int loads)
+    public static async Task RunAsync(int products, int loads, int slices = 1)
     {
         var dir = Path.Combine(Path.GetTempPath(), "pipeline-bench", "wload-" + Guid.NewGuid().ToString("N")[..8]);
         Report.Print($"Machine: {Machine.Describe()}\n");
@@ -33,32 +34,65 @@ public static class WarehouseLoadProfile
             await using var warehouse = new DuckDbWarehouse(Path.Combine(dir, "warehouse.duckdb"), TimeProvider.System, options);
             await warehouse.EnsureSchemaAsync(CancellationToken.None);
             Report.Print($"Peak working set before the first load (runtime, DuckDB open, schema): {Report.Mb(Machine.PeakWorkingSet()):0} MiB\n");
-            var table = new Table($"Warehouse load profile: {products:N0} products (memory_limit {options.MemoryLimit ?? "default"}, chunks of {options.ChunkRows:N0} rows)",
-                "load", "wall s", "CPU s", "CPU s generating the rows alone", "products/s (wall)", "peak working set MiB so far", "GC heap MiB");
-            for (var load = 1; load <= loads; load++)
-            {
-                var incremental = load >= 3;
-                var genCpu = CpuClock.ProcessSeconds();
-                var generated = 0L;
-                await foreach (var _ in WarehouseRows.Products(products, load, onlyChanged: incremental)) generated++;
-                await foreach (var _ in WarehouseRows.Observations(products, load)) generated++;
-                genCpu = CpuClock.ProcessSeconds() - genCpu;
-
-                var cpu = CpuClock.ProcessSeconds();
-                var started = Stopwatch.GetTimestamp();
-                var result = await warehouse.LoadAsync($"wr-{load}", WarehouseRows.Products(products, load, onlyChanged: incremental),
-                    WarehouseRows.Observations(products, load), CancellationToken.None);
-                var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
-                var kind = load == 1 ? "empty warehouse" : incremental ? "incremental: changed products only" : "next epoch, all products";
-                table.Add($"#{load} {kind} ({result.ProductsLoaded:N0} products, {result.ObservationsLoaded:N0} observations)", wall,
-                    CpuClock.ProcessSeconds() - cpu, genCpu, products / wall, Report.Mb(Machine.PeakWorkingSet()), Report.Mb(GC.GetTotalMemory(false)));
-            }
-            Report.Print(table);
+            Report.Print(slices > 1 ? await SlicesAsync(warehouse, products, slices) : await EpochsAsync(warehouse, options, products, loads));
         }
         finally
         {
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         }
+    }
+
+    private static async Task<Table> EpochsAsync(DuckDbWarehouse warehouse, DuckDbWarehouseOptions options, int products, int loads)
+    {
+        var table = new Table($"Warehouse load profile: {products:N0} products (memory_limit {options.MemoryLimit ?? "default"}, chunks of {options.ChunkRows:N0} rows)",
+            "load", "wall s", "CPU s", "CPU s generating the rows alone", "products/s (wall)", "peak working set MiB so far", "GC heap MiB");
+        for (var load = 1; load <= loads; load++)
+        {
+            var incremental = load >= 3;
+            var genCpu = CpuClock.ProcessSeconds();
+            var generated = 0L;
+            await foreach (var _ in WarehouseRows.Products(products, load, onlyChanged: incremental)) generated++;
+            await foreach (var _ in WarehouseRows.Observations(products, load)) generated++;
+            genCpu = CpuClock.ProcessSeconds() - genCpu;
+
+            var cpu = CpuClock.ProcessSeconds();
+            var started = Stopwatch.GetTimestamp();
+            var result = await warehouse.LoadAsync($"wr-{load}", WarehouseRows.Products(products, load, onlyChanged: incremental),
+                WarehouseRows.Observations(products, load), CancellationToken.None);
+            var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var kind = load == 1 ? "empty warehouse" : incremental ? "incremental: changed products only" : "next epoch, all products";
+            table.Add($"#{load} {kind} ({result.ProductsLoaded:N0} products, {result.ObservationsLoaded:N0} observations)", wall,
+                CpuClock.ProcessSeconds() - cpu, genCpu, products / wall, Report.Mb(Machine.PeakWorkingSet()), Report.Mb(GC.GetTotalMemory(false)));
+        }
+        return table;
+    }
+
+    /// <summary>
+    /// The first epoch in <paramref name="slices"/> consecutive loads of new products, as catch-up loads while a run
+    /// ingests would make it: the first into the empty warehouse, the others beside what is there.
+    /// </summary>
+    private static async Task<Table> SlicesAsync(DuckDbWarehouse warehouse, int products, int slices)
+    {
+        var table = new Table($"Warehouse load profile: {products:N0} new products in {slices} loads",
+            "load", "wall s", "CPU s", "products/s (wall)", "peak working set MiB so far");
+        double wallTotal = 0, cpuTotal = 0;
+        for (var slice = 0; slice < slices; slice++)
+        {
+            var first = (int)((long)products * slice / slices) + 1;
+            var last = (int)((long)products * (slice + 1) / slices);
+            var cpu = CpuClock.ProcessSeconds();
+            var started = Stopwatch.GetTimestamp();
+            var result = await warehouse.LoadAsync($"wr-{slice}", WarehouseRows.Products(last, 1, onlyChanged: false, first),
+                WarehouseRows.Observations(last, 1, first), CancellationToken.None);
+            var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            cpu = CpuClock.ProcessSeconds() - cpu;
+            wallTotal += wall;
+            cpuTotal += cpu;
+            table.Add($"#{slice + 1}: products {first:N0}-{last:N0} ({result.ProductsLoaded:N0} products, {result.ObservationsLoaded:N0} observations)",
+                wall, cpu, (last - first + 1) / wall, Report.Mb(Machine.PeakWorkingSet()));
+        }
+        table.Add("all loads", wallTotal, cpuTotal, products / wallTotal, Report.Mb(Machine.PeakWorkingSet()));
+        return table;
     }
 }
 
@@ -96,9 +130,9 @@ internal static class WarehouseRows
     }
 
     /// <summary>The catalog at <paramref name="epoch"/>: every product, or only those whose price moved since the epoch before.</summary>
-    public static async IAsyncEnumerable<Product> Products(int count, int epoch, bool onlyChanged)
+    public static async IAsyncEnumerable<Product> Products(int count, int epoch, bool onlyChanged, int first = 1)
     {
-        for (var id = 1; id <= count; id++)
+        for (var id = first; id <= count; id++)
         {
             var price = SyntheticSource.PriceAt(Seed, epoch, id);
             if (onlyChanged && epoch > 1 && price == SyntheticSource.PriceAt(Seed, epoch - 1, id)) continue;
@@ -108,10 +142,10 @@ internal static class WarehouseRows
     }
 
     /// <summary>The observations epoch <paramref name="epoch"/> appends: all products at 1, then the ones whose price moved.</summary>
-    public static async IAsyncEnumerable<PriceObservation> Observations(int count, int epoch)
+    public static async IAsyncEnumerable<PriceObservation> Observations(int count, int epoch, int first = 1)
     {
         var run = string.Create(CultureInfo.InvariantCulture, $"run-{epoch:D6}");
-        for (var id = 1; id <= count; id++)
+        for (var id = first; id <= count; id++)
         {
             var price = SyntheticSource.PriceAt(Seed, epoch, id);
             decimal? previous = epoch > 1 ? SyntheticSource.PriceAt(Seed, epoch - 1, id) : null;
