@@ -56,7 +56,7 @@ public sealed class IngestionService(
             var source = sources.Get(run.Source);
             var plan = await source.PlanAsync(run.Options, ct).ConfigureAwait(false);
             if (store is IBulkLoadTarget bulk && await bulk.BeginBulkLoadAsync(plan.Sum(p => (long)p.Limit), ct).ConfigureAwait(false))
-                logger.LogInformation("Run {RunId} loads in bulk: the store's sort indexes are built when it ends", runId);
+                logger.LogInformation("Run {RunId} loads in bulk: the store's deferred sort indexes are built when it ends", runId);
             var runDate = DateOnly.FromDateTime(run.CreatedAt.UtcDateTime);
             var batch = new List<StreamRecord>(Math.Min(PublishBatchSize, plan.Count));
             foreach (var page in plan)

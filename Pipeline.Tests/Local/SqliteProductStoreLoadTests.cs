@@ -196,12 +196,41 @@ public sealed class SqliteProductStoreLoadTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_store_holding_more_than_a_quarter_of_the_load_keeps_its_indexes()
+    public async Task A_next_epoch_defers_only_the_price_indexes_answers_price_queries_meanwhile_and_rebuilds_them()
     {
-        var held = SqliteProductStore.BulkLoadThreshold / 4 + 100;
-        await _store.UpsertAsync(Synthetic((int)held), "run-1", T1, CancellationToken.None);
+        // A store holding more than a quarter of the load (and at most twice it): the catalog's next epoch.
+        var held = (int)(SqliteProductStore.BulkLoadThreshold / 4 + 100);
+        await _store.UpsertAsync(Synthetic(held), "run-1", T1, CancellationToken.None);
+
+        Assert.True(await _store.BeginBulkLoadAsync(SqliteProductStore.BulkLoadThreshold, CancellationToken.None));
+        Assert.True(_store.BulkLoading);
+        Assert.Equal(["products_source_title", "products_title"], await IndexesAsync());
+        var next = Synthetic(held, epoch: 2);
+        var outcome = await _store.UpsertAsync(next, "run-2", T1.AddHours(6), CancellationToken.None);
+        Assert.True(outcome.PriceChanges > 0);
+
+        var query = new ProductQuery { Sort = ProductSort.PriceDescending, Limit = 20 };
+        var expected = next.OrderByDescending(p => (double)p.Price).ThenByDescending(p => p.Id, StringComparer.Ordinal).Take(20).Select(p => p.Id).ToList();
+        Assert.Equal(expected, (await _store.QueryAsync(query, CancellationToken.None)).Items.Select(p => p.Id).ToList());
+
+        await _store.EndBulkLoadAsync(CancellationToken.None);
+        Assert.False(_store.BulkLoading);
+        Assert.Equal(SortIndexes, await IndexesAsync());
+        Assert.Equal(expected, (await _store.QueryAsync(query, CancellationToken.None)).Items.Select(p => p.Id).ToList());
+        await using var connection = await _db.OpenAsync(CancellationToken.None);
+        await using var check = connection.CreateCommand();
+        check.CommandText = "PRAGMA integrity_check";
+        Assert.Equal("ok", (string?)await check.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task A_store_holding_more_than_twice_the_load_keeps_its_indexes()
+    {
+        var held = (int)(SqliteProductStore.BulkLoadThreshold * 2 + 100);
+        await _store.UpsertAsync(Synthetic(held), "run-1", T1, CancellationToken.None);
 
         Assert.False(await _store.BeginBulkLoadAsync(SqliteProductStore.BulkLoadThreshold, CancellationToken.None));
+        Assert.False(_store.BulkLoading);
         Assert.Equal(SortIndexes, await IndexesAsync());
     }
 
