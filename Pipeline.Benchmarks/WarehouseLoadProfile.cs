@@ -129,10 +129,13 @@ internal static class WarehouseRows
         };
     }
 
-    /// <summary>The catalog at <paramref name="epoch"/>: every product, or only those whose price moved since the epoch before.</summary>
-    public static async IAsyncEnumerable<Product> Products(int count, int epoch, bool onlyChanged, int first = 1)
+    /// <summary>
+    /// The catalog's products <paramref name="first"/> to <paramref name="last"/> at <paramref name="epoch"/>: every one,
+    /// or only those whose price moved since the epoch before.
+    /// </summary>
+    public static async IAsyncEnumerable<Product> Products(int last, int epoch, bool onlyChanged, int first = 1)
     {
-        for (var id = first; id <= count; id++)
+        for (var id = first; id <= last; id++)
         {
             var price = SyntheticSource.PriceAt(Seed, epoch, id);
             if (onlyChanged && epoch > 1 && price == SyntheticSource.PriceAt(Seed, epoch - 1, id)) continue;
@@ -141,11 +144,14 @@ internal static class WarehouseRows
         await Task.CompletedTask;
     }
 
-    /// <summary>The observations epoch <paramref name="epoch"/> appends: all products at 1, then the ones whose price moved.</summary>
-    public static async IAsyncEnumerable<PriceObservation> Observations(int count, int epoch, int first = 1)
+    /// <summary>
+    /// The observations epoch <paramref name="epoch"/> appends for products <paramref name="first"/> to
+    /// <paramref name="last"/>: all of them at 1, then the ones whose price moved.
+    /// </summary>
+    public static async IAsyncEnumerable<PriceObservation> Observations(int last, int epoch, int first = 1)
     {
         var run = string.Create(CultureInfo.InvariantCulture, $"run-{epoch:D6}");
-        for (var id = first; id <= count; id++)
+        for (var id = first; id <= last; id++)
         {
             var price = SyntheticSource.PriceAt(Seed, epoch, id);
             decimal? previous = epoch > 1 ? SyntheticSource.PriceAt(Seed, epoch - 1, id) : null;

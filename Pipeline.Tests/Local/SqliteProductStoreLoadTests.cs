@@ -40,6 +40,15 @@ public sealed class SqliteProductStoreLoadTests : IAsyncLifetime
                 CatalogFormat.DummyJson, new ParseContext("synthetic", "run-1", "k", T1)).Products)
             .ToList();
 
+    /// <summary>SQLite's own check of the store's file: "ok", or what it found wrong.</summary>
+    private async Task<string?> IntegrityCheckAsync()
+    {
+        await using var connection = await _db.OpenAsync(CancellationToken.None);
+        await using var check = connection.CreateCommand();
+        check.CommandText = "PRAGMA integrity_check";
+        return (string?)await check.ExecuteScalarAsync();
+    }
+
     /// <summary>The indexes of <paramref name="table"/> the store created (not SQLite's own), by name.</summary>
     private async Task<List<string>> IndexesAsync(string table = "products")
     {
@@ -126,10 +135,7 @@ public sealed class SqliteProductStoreLoadTests : IAsyncLifetime
         Assert.NotNull(restocked);
         Assert.Equal((next[3].Stock, next[3].ContentHash), (restocked.Stock, restocked.ContentHash));
 
-        await using var connection = await _db.OpenAsync(CancellationToken.None);
-        await using var check = connection.CreateCommand();
-        check.CommandText = "PRAGMA integrity_check";
-        Assert.Equal("ok", (string?)await check.ExecuteScalarAsync());
+        Assert.Equal("ok", await IntegrityCheckAsync());
     }
 
     [Fact]
@@ -217,10 +223,7 @@ public sealed class SqliteProductStoreLoadTests : IAsyncLifetime
         Assert.False(_store.BulkLoading);
         Assert.Equal(SortIndexes, await IndexesAsync());
         Assert.Equal(expected, (await _store.QueryAsync(query, CancellationToken.None)).Items.Select(p => p.Id).ToList());
-        await using var connection = await _db.OpenAsync(CancellationToken.None);
-        await using var check = connection.CreateCommand();
-        check.CommandText = "PRAGMA integrity_check";
-        Assert.Equal("ok", (string?)await check.ExecuteScalarAsync());
+        Assert.Equal("ok", await IntegrityCheckAsync());
     }
 
     [Fact]
