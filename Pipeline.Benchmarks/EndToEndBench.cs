@@ -40,6 +40,7 @@ public sealed record EndToEndResult
     /// <summary>The store's SQLite writer: time in transactions up to the run's end and to the refresh's end, writes, commits.</summary>
     public double WriterBusyToRunEndSeconds { get; init; }
     public double WriterBusySeconds { get; init; }
+    public double WriterCpuToRunEndSeconds { get; init; }
     public long WriterWrites { get; init; }
     public long WriterCommits { get; init; }
     public long WriterCacheHits { get; init; }
@@ -74,6 +75,8 @@ public static class EndToEndBench
         var gen2Before = GC.CollectionCount(2);
         var cpuBefore = CpuClock.ProcessSeconds();
         var store = app.Services.GetRequiredService<SqliteDatabase>();
+        var cpuOfWriterBefore = store.WriterBusyCpu;
+        var cpuOfWriterAtRunEnd = TimeSpan.Zero;
         var (busyBefore, writesBefore, commitsBefore, checkpointsBefore, cacheBefore) =
             (store.WriterBusy, store.Writes, store.Commits, store.Checkpoints, store.WriterCache);
         var busyAtRunEnd = TimeSpan.Zero;
@@ -103,7 +106,7 @@ public static class EndToEndBench
             if (fetchFirst == 0 && run.Stages.PagesFetched > 0) fetchFirst = now;
             if (fetched == 0 && run.PlanningComplete && run.Stages.PagesFetched + run.Stages.PagesFailed >= run.Stages.TasksPublished) fetched = now;
             if (transformFirst == 0 && run.Stages.PagesTransformed > 0) transformFirst = now;
-            if (run.Status.IsTerminal()) { ended = now; busyAtRunEnd = store.WriterBusy; break; }
+            if (run.Status.IsTerminal()) { ended = now; busyAtRunEnd = store.WriterBusy; cpuOfWriterAtRunEnd = store.WriterBusyCpu; break; }
             if (clock.Elapsed > TimeSpan.FromMinutes(30)) throw new TimeoutException($"run {runId} did not end in 30 minutes: {run.Status}");
             await Task.Delay(50);
         }
@@ -147,6 +150,7 @@ public static class EndToEndBench
             CpuSeconds = CpuClock.ProcessSeconds() - cpuBefore,
             WriterBusyToRunEndSeconds = (busyAtRunEnd - busyBefore).TotalSeconds,
             WriterBusySeconds = (store.WriterBusy - busyBefore).TotalSeconds,
+            WriterCpuToRunEndSeconds = (cpuOfWriterAtRunEnd - cpuOfWriterBefore).TotalSeconds,
             WriterWrites = store.Writes - writesBefore,
             WriterCommits = store.Commits - commitsBefore,
             WriterCacheHits = cacheAfter.Hits - cacheBefore.Hits,
@@ -164,7 +168,7 @@ public static class EndToEndBench
             "products", "run", "page size", "status", "total s", "products/s", "raw MB/s", "CPU s", "CPU µs per product", "allocated MiB");
         stages = new Table("End to end: when each stage finished (seconds from the start request; stages overlap)",
             "products", "run", "planning + publish", "fetch (first → all)", "transform + store (first → run ended)", "warehouse load", "ingestion products/s (to run end)",
-            "store writer busy s (to run end / to refresh end)", "writes / commits", "writer cache misses per product (hits)", "WAL passes / catch-ups / restarts");
+            "store writer busy s (to run end / to refresh end)", "writer on CPU s (to run end)", "writes / commits", "writer cache misses per product (hits)", "WAL passes / catch-ups / restarts");
         memory = new Table("End to end: peak memory (process peak so far: a second run's figure includes the first run)", "products", "run", "peak working set (VmHWM) MiB", "peak GC heap MiB", "peak GC committed MiB", "gen2 GCs");
         foreach (var r in results)
         {
@@ -175,6 +179,7 @@ public static class EndToEndBench
                 $"{r.WarehouseStartSeconds:0.0} → {r.WarehouseEndSeconds:0.0} ({r.WarehouseEndSeconds - r.WarehouseStartSeconds:0.0} s, {r.WarehouseProducts:N0} products, {r.WarehouseObservations:N0} observations)",
                 r.Products / r.RunEndedSeconds,
                 $"{r.WriterBusyToRunEndSeconds:0.0} ({r.WriterBusyToRunEndSeconds / r.RunEndedSeconds:P0} of {r.RunEndedSeconds:0.0}) / {r.WriterBusySeconds:0.0}",
+                $"{r.WriterCpuToRunEndSeconds:0.0} ({r.WriterCpuToRunEndSeconds / Math.Max(r.WriterBusyToRunEndSeconds, 1e-9):P0} of busy)",
                 $"{r.WriterWrites:N0} / {r.WriterCommits:N0}", $"{(double)r.WriterCacheMisses / r.Products:0.0} ({(double)r.WriterCacheHits / r.Products:0})", $"{r.CheckpointPasses:N0} / {r.CheckpointCatchUps:N0} / {r.CheckpointRestarts:N0}");
             memory.Add(r.Products, RunName(r), Report.Mb(r.PeakWorkingSet), Report.Mb(r.PeakGcHeap), Report.Mb(r.PeakGcCommitted), r.Gen2Collections);
         }

@@ -12,7 +12,8 @@ namespace Pipeline.Benchmarks;
 /// </summary>
 public static class StoreProfile
 {
-    /// <param name="only"><c>pipeline</c>: only the pipeline's way (bulk load by concurrent callers, index builds, next epoch).</param>
+    /// <param name="only"><c>pipeline</c>: only the pipeline's way (bulk load by concurrent callers, index builds, next epoch);
+    /// <c>floor</c>: a first load against SQLite's floor for the same rows (<see cref="StoreFloor"/>).</param>
     public static async Task RunAsync(int products, int chunk, string? only = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), "pipeline-bench", "store-" + Guid.NewGuid().ToString("N")[..8]);
@@ -34,7 +35,7 @@ public static class StoreProfile
                     new ParseContext("synthetic", "run-2", "k", now.AddHours(6))).Products);
 
             var table = new Table($"Store and warehouse profile: {products:N0} Synthetic products, chunks of {chunk}", "operation", "wall s", "CPU s", "products/s (wall)", "µs CPU/product",
-                "writer busy s");
+                "writer busy s", "writer on CPU s");
             // The SQLite file whose single writer the operations being timed use: its time in transactions is the serial part.
             var writerOf = storeDb;
             async Task Time(string name, Func<Task<long>> work)
@@ -42,17 +43,25 @@ public static class StoreProfile
                 GC.Collect();
                 var cpu = CpuClock.ProcessSeconds();
                 var busy = writerOf.WriterBusy;
+                var busyCpu = writerOf.WriterBusyCpu;
                 var started = Stopwatch.GetTimestamp();
                 var count = await work();
                 var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
                 var cpuSeconds = CpuClock.ProcessSeconds() - cpu;
-                table.Add(name, wall, cpuSeconds, count / wall, cpuSeconds * 1e6 / count, (writerOf.WriterBusy - busy).TotalSeconds);
+                table.Add(name, wall, cpuSeconds, count / wall, cpuSeconds * 1e6 / count, (writerOf.WriterBusy - busy).TotalSeconds,
+                    (writerOf.WriterBusyCpu - busyCpu).TotalSeconds);
             }
             async Task<long> Upsert(List<Product> list, string run, DateTimeOffset at)
             {
                 for (var i = 0; i < list.Count; i += chunk)
                     await store.UpsertAsync(list.GetRange(i, Math.Min(chunk, list.Count - i)), run, at, CancellationToken.None);
                 return list.Count;
+            }
+            if (only == "floor")
+            {
+                await StoreFloor.RunAsync(dir, all, now, db => writerOf = db, Time);
+                Report.Print(table);
+                return;
             }
             if (only != "pipeline")
             {

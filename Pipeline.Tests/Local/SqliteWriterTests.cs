@@ -108,6 +108,25 @@ public sealed class SqliteWriterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_writer_tells_its_time_on_a_core_from_its_time_waiting()
+    {
+        var (busyBefore, cpuBefore) = (_db.WriterBusy, _db.WriterBusyCpu);
+        // One write that computes (SQLite counting through a recursive query), then one that only waits.
+        await _db.WriteAsync(session =>
+            session.Execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT count(*) FROM n"),
+            CancellationToken.None);
+        var (computedBusy, computedCpu) = (_db.WriterBusy - busyBefore, _db.WriterBusyCpu - cpuBefore);
+        await _db.WriteAsync(_ => new ManualResetEventSlim().Wait(TimeSpan.FromMilliseconds(300)), CancellationToken.None);
+        var (waitedBusy, waitedCpu) = (_db.WriterBusy - busyBefore - computedBusy, _db.WriterBusyCpu - cpuBefore - computedCpu);
+
+        Assert.True(OperatingSystem.IsLinux(), "the writer's CPU clock is read on Linux only");
+        Assert.True(computedCpu > TimeSpan.FromMilliseconds(20), $"computing write on CPU {computedCpu.TotalMilliseconds} ms, busy {computedBusy.TotalMilliseconds} ms");
+        Assert.True(computedCpu <= computedBusy + TimeSpan.FromMilliseconds(5), $"on CPU {computedCpu} exceeds busy {computedBusy}");
+        Assert.True(waitedBusy >= TimeSpan.FromMilliseconds(290), $"waiting write busy {waitedBusy.TotalMilliseconds} ms");
+        Assert.True(waitedCpu < TimeSpan.FromMilliseconds(100), $"waiting write on CPU {waitedCpu.TotalMilliseconds} ms");
+    }
+
+    [Fact]
     public async Task A_failing_write_rolls_back_only_its_own_changes()
     {
         var (gate, release) = HoldWriter();

@@ -49,6 +49,9 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     /// <summary>Time the writer has spent in transactions; against wall-clock time, how busy the serial part is.</summary>
     public TimeSpan WriterBusy => _writer.IsValueCreated ? _writer.Value.Busy : TimeSpan.Zero;
 
+    /// <summary>CPU time the writer's thread used in its transactions (Linux); <see cref="WriterBusy"/> beyond it is waiting.</summary>
+    public TimeSpan WriterBusyCpu => _writer.IsValueCreated ? _writer.Value.BusyCpu : TimeSpan.Zero;
+
     /// <summary>Page lookups the writer's cache answered, and those read from the file or the WAL.</summary>
     public (long Hits, long Misses) WriterCache => _writer.IsValueCreated ? (_writer.Value.CacheHits, _writer.Value.CacheMisses) : (0, 0);
 

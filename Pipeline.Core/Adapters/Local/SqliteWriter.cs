@@ -23,7 +23,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly SqliteCheckpointer _checkpointer;
     private readonly Task _loop;
     private SqliteWriteSession? _session;
-    private long _commits, _writes, _busyTicks, _cacheHits, _cacheMisses;
+    private long _commits, _writes, _busyTicks, _busyCpuTicks, _cacheHits, _cacheMisses;
 
     /// <summary>Transactions committed so far.</summary>
     public long Commits => Interlocked.Read(ref _commits);
@@ -33,6 +33,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     /// <summary>Time the writer spent in transactions (running writes, committing, catching up the WAL), not waiting for writes.</summary>
     public TimeSpan Busy => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _busyTicks));
+
+    /// <summary>
+    /// CPU time the writer's thread used in those transactions (Linux; zero elsewhere). Busy time beyond it is waiting:
+    /// for a core taken by other threads, or for the disk.
+    /// </summary>
+    public TimeSpan BusyCpu => TimeSpan.FromTicks(Interlocked.Read(ref _busyCpuTicks));
 
     /// <summary>Page lookups of the writer's connection its cache answered, and those it had to read from the file or the WAL.</summary>
     public long CacheHits => Interlocked.Read(ref _cacheHits);
@@ -81,6 +87,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             }
             group.Clear();
             var started = Stopwatch.GetTimestamp();
+            var startedCpu = ThreadCpuClock.Ticks();
             Exception? lost = null;
             for (var write = first; ;)
             {
@@ -117,11 +124,14 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 foreach (var write in group)
                     write.Fail(write.Error ?? new SqliteWriteLostException("The write was rolled back with its group's transaction.", lost));
                 CloseSession();
-                Interlocked.Add(ref _busyTicks, Stopwatch.GetTimestamp() - started);
+                CountBusy(ref started, ref startedCpu);
                 continue;
             }
+            // Counted before the callers are released, so that a caller sees its own write in the counters.
+            CountBusy(ref started, ref startedCpu);
             foreach (var write in group) write.Complete();
-            AfterCommit(session, started);
+            AfterCommit(session);
+            CountBusy(ref started, ref startedCpu);
         }
         CloseSession();
     }
@@ -130,7 +140,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// After the callers are released: the checkpointer's turn (a catch-up, every few thousand pages, waits for a
     /// checkpoint's fsyncs) and the counters. Nothing here may end the loop, or every later write would wait forever.
     /// </summary>
-    private void AfterCommit(SqliteWriteSession session, long started)
+    private void AfterCommit(SqliteWriteSession session)
     {
         try
         {
@@ -143,7 +153,19 @@ internal sealed class SqliteWriter : IAsyncDisposable
         {
             _checkpointer.Fail(ex);
         }
-        Interlocked.Add(ref _busyTicks, Stopwatch.GetTimestamp() - started);
+    }
+
+    /// <summary>
+    /// Adds the time since <paramref name="started"/> (wall) and <paramref name="startedCpu"/> (the thread's CPU) to the
+    /// busy counters and restarts both. A group runs synchronously on one thread from its start (no await in between), so
+    /// the thread's CPU clock is the group's own.
+    /// </summary>
+    private void CountBusy(ref long started, ref long startedCpu)
+    {
+        var (now, nowCpu) = (Stopwatch.GetTimestamp(), ThreadCpuClock.Ticks());
+        Interlocked.Add(ref _busyTicks, now - started);
+        Interlocked.Add(ref _busyCpuTicks, nowCpu - startedCpu);
+        (started, startedCpu) = (now, nowCpu);
     }
 
     private void CloseSession()
