@@ -11,8 +11,9 @@ namespace Pipeline.Benchmarks;
 /// deferred, as a bulk load defers them), through the same writer, bound from bytes encoded beforehand with one prepared
 /// statement each, by one caller in writes of 450 products (the size of a 1M run's group commits). What the floor
 /// leaves out is what the store adds: the feed position, outcomes, the text encoding on the callers' threads.
-/// Two layouts the store does not use show what keys cost: products as a rowid table (rows appended in arrival order)
-/// with a unique index on the id, instead of a table clustered on the text id.
+/// Layouts the store does not use: products as a rowid table (rows appended in arrival order) with a unique index on
+/// the id, instead of a table clustered on the text id (what keys cost); and products split over two files, each with
+/// its own writer (what a sharded store's writes would cost, and how far two writers shorten the serial path).
 /// </summary>
 public static class StoreFloor
 {
@@ -74,15 +75,18 @@ public static class StoreFloor
             use(db);
             return db;
         }
-        async Task<long> Load(SqliteDatabase db, bool lookup, bool observations)
+        var everyRow = Enumerable.Range(0, rows.Length).ToArray();
+        Task<long> Load(SqliteDatabase db, bool lookup, bool observations) => LoadRows(db, everyRow, lookup, observations);
+        async Task<long> LoadRows(SqliteDatabase db, int[] indices, bool lookup, bool observations)
         {
-            for (var start = 0; start < rows.Length; start += WriteSize)
+            for (var start = 0; start < indices.Length; start += WriteSize)
             {
                 var first = start;
                 await db.WriteAsync(session =>
                 {
-                    for (var i = first; i < Math.Min(first + WriteSize, rows.Length); i++)
+                    for (var k = first; k < Math.Min(first + WriteSize, indices.Length); k++)
                     {
+                        var i = indices[k];
                         var t = rows[i];
                         var position = 1 + i / 100;
                         if (lookup)
@@ -101,7 +105,7 @@ public static class StoreFloor
                     }
                 }, CancellationToken.None);
             }
-            return rows.Length;
+            return indices.Length;
         }
 
         var productsOnly = await StoreSchema("floor-products");
@@ -122,6 +126,16 @@ public static class StoreFloor
         await time("layout not used: products as a rowid table + unique id index, product rows only", () => Load(rowidOnly, lookup: false, observations: false));
         var rowidAll = await RowidSchema("rowid-lookup");
         await time("layout not used: products as a rowid table + unique id index, + observations and lookup", () => Load(rowidAll, lookup: true, observations: true));
+        // Products split over two files by a hash of the id, each file with its writer and one caller: what a sharded
+        // store's writes would cost, and whether two writers shorten the serial path on this machine's two cores.
+        var shards = new[] { await StoreSchema("shard-0"), await StoreSchema("shard-1") };
+        var shardRows = Enumerable.Range(0, 2)
+            .Select(shard => everyRow.Where(i => (int)((uint)StringComparer.Ordinal.GetHashCode(products[i].Id) % 2) == shard).ToArray()).ToArray();
+        await time("layout not used: two files by a hash of the id, a writer and a caller each (+ observations and lookup)", async () =>
+        {
+            var loads = await Task.WhenAll(Enumerable.Range(0, 2).Select(shard => Task.Run(() => LoadRows(shards[shard], shardRows[shard], lookup: true, observations: true))));
+            return loads.Sum();
+        });
 
         foreach (var (name, db) in sizes)
         {
