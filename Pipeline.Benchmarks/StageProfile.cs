@@ -58,13 +58,7 @@ public static class StageProfile
 
             // The second half of the records goes through the handler's calls one by one, each timed (CPU), as the transform's below.
             var fetchSteps = new Dictionary<string, double>();
-            async Task<T> FetchStep<T>(string name, Func<Task<T>> call)
-            {
-                var c = CpuClock.ProcessSeconds();
-                var r = await call();
-                fetchSteps[name] = fetchSteps.GetValueOrDefault(name) + CpuClock.ProcessSeconds() - c;
-                return r;
-            }
+            Task<T> FetchStep<T>(string name, Func<Task<T>> call) => TimedStepAsync(fetchSteps, name, call);
             var fetchedByHand = records.Skip(records.Count / 2).ToList();
             var notifications = sp.GetRequiredService<IRawZoneNotifications>();
             var sources = sp.GetRequiredService<Pipeline.Core.Sources.SourceRegistry>();
@@ -113,13 +107,7 @@ public static class StageProfile
             var manual = keys.Skip(keys.Count / 2).ToList();
             keys = keys.Take(keys.Count / 2).ToList();
             var steps = new Dictionary<string, double>();
-            async Task<T> Step<T>(string name, Func<Task<T>> call)
-            {
-                var c = CpuClock.ProcessSeconds();
-                var r = await call();
-                steps[name] = steps.GetValueOrDefault(name) + CpuClock.ProcessSeconds() - c;
-                return r;
-            }
+            Task<T> Step<T>(string name, Func<Task<T>> call) => TimedStepAsync(steps, name, call);
             var productStore = sp.GetRequiredService<IProductStore>();
             var rawZone = sp.GetRequiredService<IRawZone>();
             var finisher = sp.GetRequiredService<RunFinisher>();
@@ -175,5 +163,14 @@ public static class StageProfile
             await app.DisposeAsync();
             try { Directory.Delete(dataDirectory, recursive: true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>Runs one call of a handler's, adding the process CPU time it took to <paramref name="steps"/>[<paramref name="name"/>].</summary>
+    private static async Task<T> TimedStepAsync<T>(Dictionary<string, double> steps, string name, Func<Task<T>> call)
+    {
+        var started = CpuClock.ProcessSeconds();
+        var result = await call();
+        steps[name] = steps.GetValueOrDefault(name) + CpuClock.ProcessSeconds() - started;
+        return result;
     }
 }

@@ -87,7 +87,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             }
             group.Clear();
             var started = Stopwatch.GetTimestamp();
-            var startedCpu = ThreadCpuClock.Ticks();
+            var startedCpu = CpuTime.ThreadTicks();
             Exception? lost = null;
             for (var write = first; ;)
             {
@@ -162,7 +162,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// </summary>
     private void CountBusy(ref long started, ref long startedCpu)
     {
-        var (now, nowCpu) = (Stopwatch.GetTimestamp(), ThreadCpuClock.Ticks());
+        var (now, nowCpu) = (Stopwatch.GetTimestamp(), CpuTime.ThreadTicks());
         Interlocked.Add(ref _busyTicks, now - started);
         Interlocked.Add(ref _busyCpuTicks, nowCpu - startedCpu);
         (started, startedCpu) = (now, nowCpu);
