@@ -34,6 +34,9 @@ public static class PipelineCoreRegistration
             // DataAnnotations do not look into nested objects: the stream's ranges are checked here.
             .Validate(o => Validator.TryValidateObject(o.Stream, new ValidationContext(o.Stream), null, validateAllProperties: true),
                 "Pipeline:Stream: ShardCount must be 1-64, RetentionHours 1-8760, BatchSize 1-10000, MaxAttempts 1-100, FetchConcurrency 1-64.")
+            .Validate(o => Validator.TryValidateObject(o.Warehouse, new ValidationContext(o.Warehouse), null, validateAllProperties: true)
+                           && o.Warehouse.RefreshRetryDelay >= TimeSpan.Zero && o.Warehouse.RefreshRetryDelay <= TimeSpan.FromHours(1),
+                "Pipeline:Warehouse: RefreshMaxAttempts must be 1-20 and RefreshRetryDelay between 00:00:00 and 01:00:00.")
             .ValidateOnStart();
 
         AddSources(services, configuration);

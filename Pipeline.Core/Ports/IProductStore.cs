@@ -55,6 +55,12 @@ public interface IProductStore
     Task<IReadOnlyList<Rejection>> ListRejectionsAsync(string? runId, int limit, CancellationToken ct);
 
     Task<long> CountAsync(string? source, CancellationToken ct);
+
+    /// <summary>
+    /// How many products and price observations the store holds for each source (a source with none is left out): the
+    /// store side of the warehouse refresh's reconciliation.
+    /// </summary>
+    Task<IReadOnlyList<SourceCounts>> CountsAsync(CancellationToken ct);
 }
 
 /// <summary>
@@ -94,4 +100,11 @@ public interface IProductChangeFeed
 
     /// <summary>Price observations added after <paramref name="after"/>, up to and including <paramref name="upTo"/>.</summary>
     IAsyncEnumerable<PriceObservation> ScanObservationsAddedAsync(long after, long upTo, CancellationToken ct);
+
+    /// <summary>
+    /// How many products and price observations the store held for each source at <paramref name="position"/>: products
+    /// first written at or before it, observations added at or before it. What a refresh that loaded up to that position
+    /// must find in the warehouse.
+    /// </summary>
+    Task<IReadOnlyList<SourceCounts>> CountsAtAsync(long position, CancellationToken ct);
 }

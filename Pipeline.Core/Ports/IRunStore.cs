@@ -49,4 +49,7 @@ public interface IRunStore : ICheckpointStore
     Task<WarehouseRefresh?> GetRefreshAsync(string refreshId, CancellationToken ct);
 
     Task<IReadOnlyList<WarehouseRefresh>> ListRefreshesAsync(int limit, CancellationToken ct);
+
+    /// <summary>The newest refresh started with <paramref name="trigger"/> (e.g. <c>run:&lt;runId&gt;</c>), or null.</summary>
+    Task<WarehouseRefresh?> GetLatestRefreshAsync(string trigger, CancellationToken ct);
 }

@@ -29,6 +29,12 @@ public interface IWarehouse
 
     Task<IReadOnlyList<PricePoint>> PriceHistoryAsync(string productId, CancellationToken ct);
 
+    /// <summary>
+    /// How many products and price observations the warehouse holds for each source (a source with none is left out):
+    /// the warehouse side of the refresh's reconciliation.
+    /// </summary>
+    Task<IReadOnlyList<SourceCounts>> CountsAsync(CancellationToken ct);
+
     /// <summary>When the warehouse was last loaded, or null when it never was.</summary>
     Task<DateTimeOffset?> AsOfAsync(CancellationToken ct);
 }

@@ -1,19 +1,29 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeline.Core.Configuration;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 
 namespace Pipeline.Core.Stages;
 
 /// <summary>
-/// The warehouse refresh: loads the current products and the price observations into the warehouse. Idempotent: the
-/// warehouse merges by product id and by (product id, run id), so a repeated refresh adds nothing. A store with a
-/// change feed hands over only what changed since the position the warehouse loaded last (everything on a first load,
-/// or when the warehouse is empty); other stores hand over everything.
+/// The warehouse refresh: loads the current products and the price observations into the warehouse, then reconciles
+/// the warehouse's counts with the store's, per source. Exactly once: the warehouse merges by product id and by
+/// (product id, run id), so a repeated or retried load adds nothing, and a refresh ends <c>succeeded</c> only when the
+/// counts agree. A store with a change feed hands over only what changed since the position the warehouse loaded last
+/// (everything on a first load, when the warehouse is empty, or after a reconciliation failed); that position moves
+/// only after the load committed and reconciled, so a failed attempt never hides a gap from the next. Other stores hand
+/// over everything. A failed attempt (load error or mismatch) is retried up to <see cref="WarehouseOptions.RefreshMaxAttempts"/>
+/// times with doubling delays; each attempt is recorded on the refresh.
 /// </summary>
 public sealed class WarehouseRefresher(
-    IProductStore store, IRunStore runs, IWarehouse warehouse, TimeProvider clock, ILogger<WarehouseRefresher> logger)
+    IProductStore store, IRunStore runs, IWarehouse warehouse, TimeProvider clock, IOptions<PipelineOptions> options,
+    ILogger<WarehouseRefresher> logger)
 {
     private static readonly SemaphoreSlim OneAtATime = new(1, 1);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(10);
+
+    private const string ReconciliationFailed = "reconciliation failed";
 
     /// <summary>The warehouse's name as a consumer of the store's change feed.</summary>
     public const string FeedConsumer = "warehouse";
@@ -28,37 +38,98 @@ public sealed class WarehouseRefresher(
         return await runs.CreateRefreshAsync(refresh, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Runs a queued refresh to its end; refreshes in one process never overlap.</summary>
+    /// <summary>
+    /// Runs a queued (or interrupted) refresh to its end, retrying failed attempts; refreshes in one process never
+    /// overlap (the wait between attempts lets others run).
+    /// </summary>
     public async Task<WarehouseRefresh> ExecuteAsync(string refreshId, CancellationToken ct)
     {
         var refresh = await runs.GetRefreshAsync(refreshId, ct).ConfigureAwait(false)
                       ?? throw new InvalidOperationException($"Refresh {refreshId} does not exist.");
         if (refresh.Status.IsTerminal()) return refresh;
+        var settings = options.Value.Warehouse;
+        // An attempt that was running when the process stopped counts as failed: it is recorded, and the retry loads
+        // everything again (idempotently), as after any failure.
+        var attempts = refresh.Attempts.Select(a => a.FinishedAt is null
+            ? a with { FinishedAt = clock.GetUtcNow(), Status = "failed", Error = "interrupted: the process stopped during the attempt" }
+            : a).ToList();
+        refresh = refresh with { StartedAt = refresh.StartedAt ?? clock.GetUtcNow() };
+        while (true)
+        {
+            var number = attempts.Count + 1;
+            // After counts that did not reconcile, the store's changes since the last position are not enough: the
+            // retry loads everything (idempotently). After any other failure the same changes are loaded again.
+            var fullReload = attempts.Count > 0 && attempts[^1].Error?.StartsWith(ReconciliationFailed, StringComparison.Ordinal) == true;
+            var attempt = new RefreshAttempt(number, clock.GetUtcNow(), null, "running", null) { FullReload = fullReload };
+            var (outcome, reconciled) = await AttemptAsync(refresh, attempts, attempt, ct).ConfigureAwait(false);
+            attempts.Add(outcome);
+            refresh = refresh with { Attempts = attempts.ToList(), NextAttemptAt = null };
+            if (outcome.Status == "succeeded")
+            {
+                refresh = refresh with
+                {
+                    Status = RunStatus.Succeeded, FinishedAt = outcome.FinishedAt, Error = null,
+                    ProductsLoaded = outcome.ProductsLoaded, ObservationsLoaded = outcome.ObservationsLoaded,
+                };
+                logger.LogInformation(
+                    "Warehouse refresh {RefreshId} loaded {Products} products and {Observations} observations (attempt {Attempt}); counts reconcile for {Sources} sources",
+                    refreshId, outcome.ProductsLoaded, outcome.ObservationsLoaded, number, reconciled?.Items.Count ?? 0);
+                break;
+            }
+            if (number >= settings.RefreshMaxAttempts)
+            {
+                refresh = refresh with
+                {
+                    Status = RunStatus.Failed, FinishedAt = outcome.FinishedAt,
+                    Error = number == 1 ? outcome.Error : $"failed after {number} attempts; last: {outcome.Error}",
+                };
+                logger.LogError("Warehouse refresh {RefreshId} failed after {Attempts} attempts: {Error}", refreshId, number, outcome.Error);
+                break;
+            }
+            var delay = RetryDelay(settings.RefreshRetryDelay, number);
+            refresh = refresh with { Error = outcome.Error, NextAttemptAt = clock.GetUtcNow() + delay };
+            logger.LogWarning("Warehouse refresh {RefreshId} attempt {Attempt} failed; retrying in {Delay}: {Error}", refreshId, number, delay, outcome.Error);
+            await runs.UpdateRefreshAsync(refresh, CancellationToken.None).ConfigureAwait(false);
+            await Task.Delay(delay, clock, ct).ConfigureAwait(false);
+        }
+        await runs.UpdateRefreshAsync(refresh, CancellationToken.None).ConfigureAwait(false);
+        return refresh;
+    }
+
+    /// <summary>The wait after failed attempt <paramref name="attempt"/>: the base doubled per attempt, at most 10 minutes.</summary>
+    public static TimeSpan RetryDelay(TimeSpan baseDelay, int attempt) =>
+        TimeSpan.FromTicks(Math.Min(MaxRetryDelay.Ticks, baseDelay.Ticks * (1L << Math.Min(attempt - 1, 20))));
+
+    /// <summary>One attempt: load, then reconcile. Returns the attempt as it ended (never throws but for cancellation).</summary>
+    private async Task<(RefreshAttempt Attempt, Reconciliation? Reconciliation)> AttemptAsync(
+        WarehouseRefresh refresh, List<RefreshAttempt> earlier, RefreshAttempt attempt, CancellationToken ct)
+    {
         await OneAtATime.WaitAsync(ct).ConfigureAwait(false);
         var recorded = Task.CompletedTask;
         try
         {
-            refresh = refresh with { Status = RunStatus.Running, StartedAt = clock.GetUtcNow() };
-            // The load only reads the store; this write may wait behind what holds the store's writer (the index
-            // builds that end a bulk load), so the load does not wait for it. It is awaited before the final record.
-            recorded = runs.UpdateRefreshAsync(refresh, ct);
-            await warehouse.EnsureSchemaAsync(ct).ConfigureAwait(false);
-            var result = await LoadAsync(refreshId, ct).ConfigureAwait(false);
-            await recorded.ConfigureAwait(false);
-            refresh = refresh with
+            var running = refresh with
             {
-                Status = RunStatus.Succeeded,
-                FinishedAt = clock.GetUtcNow(),
-                ProductsLoaded = result.ProductsLoaded,
-                ObservationsLoaded = result.ObservationsLoaded,
+                Status = RunStatus.Running, Attempts = [.. earlier, attempt], NextAttemptAt = null,
             };
-            logger.LogInformation("Warehouse refresh {RefreshId} loaded {Products} products and {Observations} observations",
-                refreshId, result.ProductsLoaded, result.ObservationsLoaded);
+            // The load only reads the store; this write may wait behind what holds the store's writer (the index
+            // builds that end a bulk load), so the load does not wait for it. It is awaited before the attempt ends.
+            recorded = runs.UpdateRefreshAsync(running, ct);
+            await warehouse.EnsureSchemaAsync(ct).ConfigureAwait(false);
+            var (result, reconciliation) = await LoadAndReconcileAsync(refresh.RefreshId, attempt.FullReload, ct).ConfigureAwait(false);
+            await recorded.ConfigureAwait(false);
+            var ended = attempt with
+            {
+                FinishedAt = clock.GetUtcNow(), ProductsLoaded = result.ProductsLoaded, ObservationsLoaded = result.ObservationsLoaded,
+            };
+            return reconciliation.Matches
+                ? (ended with { Status = "succeeded" }, reconciliation)
+                : (ended with { Status = "failed", Error = $"{ReconciliationFailed}: {reconciliation.Describe()}" }, reconciliation);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            logger.LogError(ex, "Warehouse refresh {RefreshId} failed", refreshId);
-            refresh = refresh with { Status = RunStatus.Failed, FinishedAt = clock.GetUtcNow(), Error = $"{ex.GetType().Name}: {ex.Message}" };
+            logger.LogError(ex, "Warehouse refresh {RefreshId} attempt {Attempt} failed", refresh.RefreshId, attempt.Attempt);
+            return (attempt with { FinishedAt = clock.GetUtcNow(), Status = "failed", Error = $"{ex.GetType().Name}: {FirstLine(ex.Message)}" }, null);
         }
         finally
         {
@@ -68,29 +139,67 @@ public sealed class WarehouseRefresher(
             await Task.WhenAny(recorded).ConfigureAwait(false);
             _ = recorded.Exception;
         }
-        await runs.UpdateRefreshAsync(refresh, CancellationToken.None).ConfigureAwait(false);
-        return refresh;
     }
 
-    private async Task<WarehouseLoadResult> LoadAsync(string refreshId, CancellationToken ct)
+    private static string FirstLine(string message)
+    {
+        var line = message.AsSpan().Trim();
+        var end = line.IndexOfAny('\r', '\n');
+        return (end < 0 ? line : line[..end]).ToString();
+    }
+
+    private async Task<(WarehouseLoadResult, Reconciliation)> LoadAndReconcileAsync(string refreshId, bool fullReload, CancellationToken ct)
     {
         if (store is not IProductChangeFeed feed)
-            return await LoadReadingAheadAsync(refreshId, store.ScanAsync(ct), store.ScanPriceObservationsAsync(ct), ct).ConfigureAwait(false);
+        {
+            var before = await store.CountsAsync(ct).ConfigureAwait(false);
+            var loaded = await LoadReadingAheadAsync(refreshId, store.ScanAsync(ct), store.ScanPriceObservationsAsync(ct), ct).ConfigureAwait(false);
+            var inWarehouse = await warehouse.CountsAsync(ct).ConfigureAwait(false);
+            var after = await store.CountsAsync(ct).ConfigureAwait(false);
+            return (loaded, Reconciliation.Compare(clock.GetUtcNow(), before, inWarehouse, after));
+        }
 
         var upTo = await feed.CurrentPositionAsync(ct).ConfigureAwait(false);
         // -1: rows written before the feed existed sit at position 0.
-        var after = await warehouse.AsOfAsync(ct).ConfigureAwait(false) is null
+        var from = fullReload || await warehouse.AsOfAsync(ct).ConfigureAwait(false) is null
             ? -1
             : await feed.GetConsumerPositionAsync(FeedConsumer, ct).ConfigureAwait(false) ?? -1;
-        logger.LogInformation("Refresh {RefreshId} loads the store's changes after position {After} up to {UpTo}", refreshId, after, upTo);
-        var result = await LoadReadingAheadAsync(refreshId, feed.ScanChangedAsync(after, upTo, ct), feed.ScanObservationsAddedAsync(after, upTo, ct), ct)
-            .ConfigureAwait(false);
-        await feed.SetConsumerPositionAsync(FeedConsumer, upTo, ct).ConfigureAwait(false);
-        return result;
+        logger.LogInformation("Refresh {RefreshId} loads the store's changes after position {After} up to {UpTo}", refreshId, from, upTo);
+        // The store's counts at upTo are read beside the load (another core), to compare with the warehouse's after it.
+        var expected = feed.CountsAtAsync(upTo, ct);
+        WarehouseLoadResult result;
+        try
+        {
+            result = await LoadReadingAheadAsync(refreshId, feed.ScanChangedAsync(from, upTo, ct), feed.ScanObservationsAddedAsync(from, upTo, ct), ct)
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            await Task.WhenAny(expected).ConfigureAwait(false);
+            _ = expected.Exception;
+        }
+        var reconciliation = Reconciliation.Compare(clock.GetUtcNow(), await expected.ConfigureAwait(false),
+            await warehouse.CountsAsync(ct).ConfigureAwait(false));
+        if (reconciliation.Matches) await feed.SetConsumerPositionAsync(FeedConsumer, upTo, ct).ConfigureAwait(false);
+        return (result, reconciliation);
     }
 
     /// <summary>The load, with the store's scans running ahead of the warehouse's appends on their own task, so that reading and loading overlap.</summary>
     private Task<WarehouseLoadResult> LoadReadingAheadAsync(
         string refreshId, IAsyncEnumerable<Product> products, IAsyncEnumerable<PriceObservation> observations, CancellationToken ct) =>
         warehouse.LoadAsync(refreshId, products.Buffered(ct: ct), observations.Buffered(ct: ct), ct);
+
+    /// <summary>
+    /// The store's counts against the warehouse's now, per source. With a change feed, the store is counted at the
+    /// position the warehouse loaded last, so a match means the warehouse holds exactly what the store held then, and
+    /// writes since (a run under way) do not show as a mismatch.
+    /// </summary>
+    public async Task<Reconciliation> ReconcileAsync(CancellationToken ct)
+    {
+        var asOf = await warehouse.AsOfAsync(ct).ConfigureAwait(false) ?? clock.GetUtcNow();
+        var inWarehouse = await warehouse.CountsAsync(ct).ConfigureAwait(false);
+        if (store is IProductChangeFeed feed && await feed.GetConsumerPositionAsync(FeedConsumer, ct).ConfigureAwait(false) is { } position)
+            return Reconciliation.Compare(asOf, await feed.CountsAtAsync(position, ct).ConfigureAwait(false), inWarehouse);
+        return Reconciliation.Compare(asOf, await store.CountsAsync(ct).ConfigureAwait(false), inWarehouse);
+    }
 }

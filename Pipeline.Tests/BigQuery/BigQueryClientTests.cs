@@ -86,6 +86,42 @@ public sealed class BigQueryClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Tables_are_listed_page_by_page_with_their_creation_time()
+    {
+        await Client.CreateDatasetIfMissingAsync("pipeline", CancellationToken.None);
+        var created = new Dictionary<string, DateTimeOffset>();
+        foreach (var (name, i) in new[] { "e", "a", "d", "b", "c" }.Select((n, i) => (n, i)))
+        {
+            _host.Clock.Now = new DateTimeOffset(2025, 5, 1, 6, i, 0, TimeSpan.Zero);
+            created[name] = _host.Clock.Now;
+            await Client.CreateTableIfMissingAsync(new TableResource
+            {
+                TableReference = new TableReference(FakeBigQueryServer.Project, "pipeline", name),
+                Schema = new TableSchema([new() { Name = "id", Type = "STRING" }]),
+            }, CancellationToken.None);
+        }
+
+        var tables = new List<TableListItem>();
+        await foreach (var table in Client.ListTablesAsync("pipeline", maxResults: 2, CancellationToken.None)) tables.Add(table);
+
+        Assert.Equal(["a", "b", "c", "d", "e"], tables.Select(t => t.TableReference.TableId));
+        Assert.All(tables, t => Assert.Equal(created[t.TableReference.TableId].ToUnixTimeMilliseconds(), t.CreationTime));
+        Assert.All(tables, t => Assert.Equal("TABLE", t.Type));
+        var pages = Server.RequestsFor("bigquery.tables.list");
+        Assert.Equal(3, pages.Count); // 2 + 2 + 1
+        Assert.All(pages, p => Assert.Equal("2", p.QueryValue("maxResults")));
+        Assert.Null(pages[0].QueryValue("pageToken"));
+        Assert.All(pages.Skip(1), p => Assert.NotNull(p.QueryValue("pageToken")));
+
+        var empty = new List<TableListItem>();
+        await Client.CreateDatasetIfMissingAsync("other", CancellationToken.None);
+        await foreach (var table in Client.ListTablesAsync("other", maxResults: null, CancellationToken.None)) empty.Add(table);
+        Assert.Empty(empty);
+        Assert.Null(Server.RequestsFor("bigquery.tables.list")[^1].QueryValue("maxResults"));
+        Server.AssertConformant();
+    }
+
+    [Fact]
     public async Task Load_job_is_a_multipart_upload_polled_from_pending_through_running_to_done()
     {
         await Client.CreateDatasetIfMissingAsync("pipeline", CancellationToken.None);

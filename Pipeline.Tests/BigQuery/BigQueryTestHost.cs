@@ -59,7 +59,9 @@ public sealed class BigQueryTestHost : IAsyncDisposable
             JobPollInterval = TimeSpan.Zero,
         };
         configure?.Invoke(options);
-        return new BigQueryTestHost(server, options, new FixedTimeProvider(new DateTimeOffset(2025, 5, 3, 8, 0, 0, TimeSpan.Zero)));
+        var clock = new FixedTimeProvider(new DateTimeOffset(2025, 5, 3, 8, 0, 0, TimeSpan.Zero));
+        server.Clock = clock; // tables are created at the warehouse's time
+        return new BigQueryTestHost(server, options, clock);
     }
 
     public async ValueTask DisposeAsync()

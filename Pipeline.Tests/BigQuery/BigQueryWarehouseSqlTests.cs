@@ -39,6 +39,7 @@ public sealed class BigQueryWarehouseSqlTests
         { "rises", BigQueryWarehouseSql.BiggestMoves(null, Since, drops: false, 10) },
         { "history", BigQueryWarehouseSql.PriceHistory("dummyjson:1") },
         { "as of", BigQueryWarehouseSql.AsOf() },
+        { "counts", BigQueryWarehouseSql.CountsBySource() },
     };
 
     [Theory]
@@ -119,7 +120,8 @@ public sealed class BigQueryWarehouseSqlTests
     public void Merges_are_keyed_by_product_and_by_product_and_run()
     {
         var products = BigQueryWarehouseSql.MergeProducts("_stg_products_r1", "r1", Since);
-        Assert.StartsWith("MERGE INTO `products` AS t\nUSING `_stg_products_r1` AS s\nON t.product_id = s.product_id\n", products.Sql);
+        Assert.StartsWith("MERGE INTO `products` AS t\nUSING (\n", products.Sql);
+        Assert.Contains("\n) AS s\nON t.product_id = s.product_id\n", products.Sql);
         Assert.Contains("WHEN MATCHED THEN UPDATE SET", products.Sql);
         Assert.Contains("WHEN NOT MATCHED THEN INSERT (product_id, source, source_id, title, category, brand, price, rating, stock, availability, content_hash, last_changed, refresh_id, loaded_at)", products.Sql);
         var p = AssertParametersMatch(products);
@@ -131,6 +133,43 @@ public sealed class BigQueryWarehouseSqlTests
         Assert.Contains("WHEN NOT MATCHED THEN INSERT", observations.Sql);
         Assert.DoesNotContain("WHEN MATCHED", observations.Sql); // observations are never rewritten
     }
+
+    [Fact]
+    public void Merges_read_one_staged_row_per_key()
+    {
+        var products = BigQueryWarehouseSql.MergeProducts("_stg_products_r1", "r1", Since).Sql;
+        Assert.Contains("ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY last_changed DESC, content_hash DESC) AS stage_row", products);
+        Assert.Contains("FROM `_stg_products_r1`", products);
+        Assert.Contains("WHERE stage_row = 1", products);
+        // the row number stays out of the source row: the MERGE reads the staged columns only
+        Assert.Contains("SELECT product_id, source, source_id, title, category, brand, price, rating, stock, availability, content_hash, last_changed\n", products);
+
+        var observations = BigQueryWarehouseSql.MergePriceObservations("_stg_price_observations_r1").Sql;
+        Assert.Contains("ROW_NUMBER() OVER (PARTITION BY product_id, run_id ORDER BY observed_at DESC, price DESC) AS stage_row", observations);
+        Assert.Contains("FROM `_stg_price_observations_r1`", observations);
+        Assert.Contains("WHERE stage_row = 1", observations);
+    }
+
+    [Fact]
+    public void Counts_add_up_products_and_observations_per_source()
+    {
+        var sql = BigQueryWarehouseSql.CountsBySource().Sql;
+        Assert.Contains("SELECT source, COUNT(*) AS product_count, 0 AS observation_count\n  FROM `products`\n  GROUP BY source", sql);
+        Assert.Contains("SELECT source, 0 AS product_count, COUNT(*) AS observation_count\n  FROM `price_observations`\n  GROUP BY source", sql);
+        Assert.Contains("UNION ALL", sql);
+        Assert.EndsWith("GROUP BY source\nORDER BY source", sql);
+    }
+
+    [Theory]
+    [InlineData("_stg_products_r1", true)]
+    [InlineData("_stg_price_observations_wr_20250503_abc", true)]
+    [InlineData("products", false)]
+    [InlineData("price_observations", false)]
+    [InlineData("_stg_products", false)]
+    [InlineData("_stg_orders_r1", false)]
+    [InlineData("stg_products_r1", false)]
+    public void Staging_tables_are_told_apart_by_name(string tableId, bool staging) =>
+        Assert.Equal(staging, BigQueryWarehouseSchema.IsStagingTable(tableId));
 
     [Theory]
     [InlineData("r1", "_stg_products_r1")]

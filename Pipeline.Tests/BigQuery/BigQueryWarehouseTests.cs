@@ -249,6 +249,25 @@ public sealed class BigQueryWarehouseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Counts_give_products_and_observations_per_source_leaving_out_sources_with_neither()
+    {
+        await _host.Warehouse.EnsureSchemaAsync(CancellationToken.None);
+        Assert.Empty(await _host.Warehouse.CountsAsync(CancellationToken.None));
+        await LoadThreeRunsAsync();
+
+        // a source with products and no observations yet, one with an observation and no product
+        var result = await _host.Warehouse.LoadAsync("refresh-4",
+            Stream(Fixture.Value.Take(3).Select(p => p with { Source = "fakestore" })),
+            Stream([new PriceObservation("synthetic:1", 5m, T3, "run-9")]), CancellationToken.None);
+
+        Assert.Equal(new WarehouseLoadResult(3, 1), result);
+        Assert.Equal(
+            [new SourceCounts("dummyjson", 194, 199), new SourceCounts("fakestore", 3, 0), new SourceCounts("synthetic", 0, 1)],
+            await _host.Warehouse.CountsAsync(CancellationToken.None));
+        Server.AssertConformant();
+    }
+
+    [Fact]
     public async Task Large_loads_are_split_into_several_upload_jobs_truncate_first_then_append()
     {
         await using var host = await BigQueryTestHost.StartAsync(o => o.MaxUploadBytes = 16 * 1024);

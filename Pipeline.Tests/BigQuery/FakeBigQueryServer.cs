@@ -25,7 +25,10 @@ namespace Pipeline.Tests.BigQuery;
 /// response schemas too, so the fake cannot drift from the real shapes unnoticed.
 /// Behaviour: datasets.get 404 until created; load jobs PENDING → RUNNING → DONE across jobs.get polls, DONE with
 /// <c>status.errorResult</c> when a row does not fit; jobs.query answers <c>jobComplete=false</c> and
-/// getQueryResults completes after <see cref="IncompleteQueryPolls"/> polls, then pages <see cref="PageSize"/> rows at a time.
+/// getQueryResults completes after <see cref="IncompleteQueryPolls"/> polls, then pages <see cref="PageSize"/> rows at a time;
+/// tables.list pages <see cref="ListPageSize"/> tables at a time, each with the creation time read from <see cref="Clock"/>;
+/// a MERGE whose WHEN MATCHED meets a target row matching several source rows fails, as BigQuery fails it.
+/// Faults are injected per request with <see cref="Faults"/>; <see cref="Answering"/> sees each answer before it is sent.
 /// </summary>
 public sealed class FakeBigQueryServer : IAsyncDisposable
 {
@@ -63,6 +66,21 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
 
     /// <summary>Most rows in one result page.</summary>
     public int PageSize { get; set; } = 2;
+
+    /// <summary>Most tables in one tables.list page when the request sets no smaller maxResults.</summary>
+    public int ListPageSize { get; set; } = 2;
+
+    /// <summary>The clock that stamps a table's <c>creationTime</c>.</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    /// <summary>
+    /// Fault injection: consulted for every authorised, conforming request before it is handled (under the server's lock,
+    /// one request at a time); the <see cref="FakeFault"/> it returns decides what happens instead, null means none.
+    /// </summary>
+    public Func<RecordedRequest, FakeFault?>? Faults { get; set; }
+
+    /// <summary>Called with each request, the status and the body about to be answered (e.g. to cancel a client's token at a chosen step).</summary>
+    public Action<RecordedRequest, int, JsonNode?>? Answering { get; set; }
 
     public Uri BaseUrl => new(_root, "bigquery/v2/");
 
@@ -154,8 +172,9 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
         var rawPath = rawTarget.Split('?')[0];
         var query = request.Query.SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v ?? ""))).ToList();
         var check = _discovery.Check(request.Method, rawPath, query, request.ContentType, body);
-        _requests.Enqueue(new RecordedRequest(request.Method, rawPath, query, check.MethodId, request.ContentType, body,
-            request.Headers.Authorization.ToString()));
+        var recorded = new RecordedRequest(request.Method, rawPath, query, check.MethodId, request.ContentType, body,
+            request.Headers.Authorization.ToString());
+        _requests.Enqueue(recorded);
 
         Reply reply;
         if (request.Headers.Authorization.ToString() != "Bearer " + Token)
@@ -173,7 +192,7 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
             {
                 reply = ids.GetValueOrDefault("projects") != Project
                     ? Error(404, "NOT_FOUND", "notFound", $"Not found: Project {ids.GetValueOrDefault("projects")}")
-                    : Dispatch(check.MethodId!, ids, query, request.ContentType, body);
+                    : DispatchWithFaults(recorded, ids, query);
             }
             finally
             {
@@ -187,6 +206,7 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
             foreach (var v in _discovery.ValidateAgainst(schema, doc.RootElement, allowReadOnly: true))
                 _violations.Enqueue("fake server response " + v);
         }
+        Answering?.Invoke(recorded, reply.Status, reply.Body?.DeepClone());
         context.Response.StatusCode = reply.Status;
         if (reply.Body is not null)
         {
@@ -195,7 +215,28 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
         }
     }
 
-    private Reply Dispatch(string methodId, Dictionary<string, string> ids, List<KeyValuePair<string, string>> query, string? contentType, byte[] body)
+    /// <summary>Handles the request as <see cref="Faults"/> says: not at all, normally then with a lost answer, or with its job failing.</summary>
+    private Reply DispatchWithFaults(RecordedRequest request, Dictionary<string, string> ids, List<KeyValuePair<string, string>> query)
+    {
+        var fault = Faults?.Invoke(request);
+        switch (fault?.Kind)
+        {
+            case null:
+                return Dispatch(request.MethodId!, ids, query, request.ContentType, request.Body, failJob: null);
+            case FakeFault.Kinds.Reject:
+                return Error(fault.Status, fault.StatusText, fault.Reason, fault.Message);
+            case FakeFault.Kinds.LoseAnswer:
+                Dispatch(request.MethodId!, ids, query, request.ContentType, request.Body, failJob: null);
+                return Error(fault.Status, fault.StatusText, fault.Reason, fault.Message);
+            case FakeFault.Kinds.FailJob when request.MethodId is "bigquery.jobs.insert" or "bigquery.jobs.query":
+                return Dispatch(request.MethodId!, ids, query, request.ContentType, request.Body, failJob: fault);
+            default:
+                throw new InvalidOperationException($"A {fault.Kind} fault does not apply to {request.MethodId}.");
+        }
+    }
+
+    private Reply Dispatch(
+        string methodId, Dictionary<string, string> ids, List<KeyValuePair<string, string>> query, string? contentType, byte[] body, FakeFault? failJob)
     {
         var q = query.ToDictionary(p => p.Key, p => p.Value);
         return methodId switch
@@ -204,9 +245,10 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
             "bigquery.datasets.insert" => InsertDataset(JsonNode.Parse(body)!.AsObject()),
             "bigquery.tables.insert" => InsertTable(ids["datasets"], JsonNode.Parse(body)!.AsObject()),
             "bigquery.tables.delete" => DeleteTable(ids["datasets"], ids["tables"]),
-            "bigquery.jobs.insert" => InsertJob(contentType, body),
+            "bigquery.tables.list" => ListTables(ids["datasets"], q),
+            "bigquery.jobs.insert" => InsertJob(contentType, body, failJob),
             "bigquery.jobs.get" => GetJob(ids["jobs"], q.GetValueOrDefault("location")),
-            "bigquery.jobs.query" => StartQuery(JsonNode.Parse(body)!.AsObject()),
+            "bigquery.jobs.query" => StartQuery(JsonNode.Parse(body)!.AsObject(), failJob),
             "bigquery.jobs.getQueryResults" => GetQueryResults(ids["queries"], q),
             _ => Error(501, "UNIMPLEMENTED", "notImplemented", $"The fake does not implement {methodId}."),
         };
@@ -260,6 +302,7 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
         stored["kind"] = "bigquery#table";
         stored["id"] = $"{Project}:{key}";
         stored["type"] = "TABLE";
+        stored["creationTime"] = NowMilliseconds();
         _tables[key] = stored;
         return new Reply(200, stored.DeepClone());
     }
@@ -283,6 +326,51 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
         return null;
     }
 
+    /// <summary>tables.list: ordered by table id, paged with an opaque token; each entry as BigQuery lists it (no schema).</summary>
+    private Reply ListTables(string datasetId, Dictionary<string, string> q)
+    {
+        if (!_datasets.ContainsKey(datasetId)) return Error(404, "NOT_FOUND", "notFound", $"Not found: Dataset {Project}:{datasetId}");
+        var prefix = datasetId + ".";
+        var ids = _tables.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Select(k => k[prefix.Length..])
+            .Order(StringComparer.Ordinal).ToList();
+        string? after = null;
+        if (q.TryGetValue("pageToken", out var token))
+        {
+            try
+            {
+                after = Encoding.UTF8.GetString(Convert.FromBase64String(token));
+            }
+            catch (FormatException)
+            {
+                return Error(400, "INVALID_ARGUMENT", "invalid", "Invalid page token.");
+            }
+        }
+        var size = Math.Min(ListPageSize, q.TryGetValue("maxResults", out var m) ? int.Parse(m, Inv) : int.MaxValue);
+        var page = ids.Where(id => after is null || string.CompareOrdinal(id, after) > 0).Take(size).ToList();
+        var tables = new JsonArray();
+        foreach (var id in page)
+        {
+            var table = _tables[prefix + id];
+            var entry = new JsonObject
+            {
+                ["kind"] = "bigquery#table",
+                ["id"] = $"{Project}:{prefix}{id}",
+                ["tableReference"] = table["tableReference"]!.DeepClone(),
+                ["type"] = table["type"]!.DeepClone(),
+                ["creationTime"] = table["creationTime"]!.DeepClone(),
+            };
+            foreach (var name in new[] { "timePartitioning", "clustering" })
+                if (table[name] is { } value) entry[name] = value.DeepClone();
+            tables.Add(entry);
+        }
+        var list = new JsonObject { ["kind"] = "bigquery#tableList", ["tables"] = tables, ["totalItems"] = ids.Count };
+        if (page.Count > 0 && string.CompareOrdinal(page[^1], ids[^1]) < 0)
+            list["nextPageToken"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(page[^1]));
+        return new Reply(200, list);
+    }
+
+    private string NowMilliseconds() => Clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(Inv);
+
     private Reply DeleteTable(string datasetId, string tableId)
     {
         if (!_tables.Remove($"{datasetId}.{tableId}")) return Error(404, "NOT_FOUND", "notFound", $"Not found: Table {Project}:{datasetId}.{tableId}");
@@ -292,7 +380,7 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
 
     // ---- load jobs ---------------------------------------------------------------------------------------------
 
-    private Reply InsertJob(string? contentType, byte[] body)
+    private Reply InsertJob(string? contentType, byte[] body, FakeFault? failJob)
     {
         var parts = MultipartRelated.Parse(contentType, body, out var error);
         if (parts is null || parts.Count != 2) return Error(400, "INVALID_ARGUMENT", "invalid", "expected a two-part multipart/related upload: " + error);
@@ -302,7 +390,8 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
         var location = (string?)reference["location"] ?? "US";
         if (_jobs.ContainsKey(jobId)) return Error(409, "ALREADY_EXISTS", "duplicate", $"Already Exists: Job {Project}:{location}.{jobId}");
         if (job["configuration"]?["load"] is not JsonObject load) return Error(400, "INVALID_ARGUMENT", "invalid", "only load jobs are uploaded");
-        var failure = Load(load, parts[1].Body);
+        // An injected failure ends the job as BigQuery ends a failed load: DONE with errorResult, nothing written.
+        var failure = failJob is null ? Load(load, parts[1].Body) : JobError(failJob.Reason, failJob.Message);
         var stored = new JsonObject
         {
             ["kind"] = "bigquery#job",
@@ -394,6 +483,7 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
         }
         if (!exists || write == "WRITE_TRUNCATE")
         {
+            // WRITE_TRUNCATE replaces the data and the schema of a table that exists; the table, created earlier, stays.
             _tables[key] = new JsonObject
             {
                 ["kind"] = "bigquery#table",
@@ -401,6 +491,7 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
                 ["tableReference"] = destination.DeepClone(),
                 ["schema"] = new JsonObject { ["fields"] = fields.DeepClone() },
                 ["type"] = "TABLE",
+                ["creationTime"] = exists ? _tables[key]["creationTime"]!.DeepClone() : NowMilliseconds(),
             };
         }
         return null;
@@ -467,7 +558,7 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
 
     // ---- queries -----------------------------------------------------------------------------------------------
 
-    private Reply StartQuery(JsonObject request)
+    private Reply StartQuery(JsonObject request, FakeFault? failJob)
     {
         if (request["useLegacySql"] is null || (bool)request["useLegacySql"]! != false)
         {
@@ -489,19 +580,28 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
 
         var jobId = "job_" + Guid.NewGuid().ToString("N");
         var query = new FakeQuery(new JsonObject { ["projectId"] = Project, ["jobId"] = jobId, ["location"] = location }, location);
-        try
+        if (failJob is not null)
         {
-            Run(query, (string)request["query"]!, parameters, datasetId);
+            // An injected failure ends the job as BigQuery ends a failed statement: with an error, nothing changed.
+            query.Error = failJob.Message;
+            query.ErrorReason = failJob.Reason;
         }
-        catch (Exception ex) when (ex is DuckDBException or FormatException or InvalidOperationException)
+        else
         {
-            query.Error = ex.Message;
+            try
+            {
+                Run(query, (string)request["query"]!, parameters, datasetId);
+            }
+            catch (Exception ex) when (ex is DuckDBException or FormatException or InvalidOperationException)
+            {
+                query.Error = ex.Message;
+            }
         }
         query.MaxResults = (int?)request["maxResults"];
         _queries[jobId] = query;
         if (requestId is not null) _queryRequestIds[requestId] = jobId;
         if (IncompleteQueryPolls > 0) return new Reply(200, Incomplete("bigquery#queryResponse", query));
-        if (query.Error is not null) return Error(400, "INVALID_ARGUMENT", "invalidQuery", query.Error);
+        if (query.Error is not null) return QueryError(query);
         return new Reply(200, Page("bigquery#queryResponse", query, 0, null));
     }
 
@@ -514,7 +614,7 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
             query.Polls++;
             if (query.Polls < IncompleteQueryPolls) return new Reply(200, Incomplete("bigquery#getQueryResultsResponse", query));
         }
-        if (query.Error is not null) return Error(400, "INVALID_ARGUMENT", "invalidQuery", query.Error);
+        if (query.Error is not null) return QueryError(query);
         var offset = 0;
         if (q.TryGetValue("pageToken", out var token))
         {
@@ -523,6 +623,11 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
         int? maxResults = q.TryGetValue("maxResults", out var m) ? int.Parse(m, Inv) : query.MaxResults;
         return new Reply(200, Page("bigquery#getQueryResultsResponse", query, offset, maxResults));
     }
+
+    /// <summary>A failed query job's answer: 400 for a statement BigQuery refuses, 500 for its own failure (backendError).</summary>
+    private static Reply QueryError(FakeQuery query) => query.ErrorReason == "backendError"
+        ? Error(500, "INTERNAL", query.ErrorReason, query.Error!)
+        : Error(400, "INVALID_ARGUMENT", query.ErrorReason, query.Error!);
 
     private static JsonObject Incomplete(string kind, FakeQuery query) => new()
     {
@@ -560,8 +665,7 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
     {
         var translated = Regex.Replace(sql.Replace('`', '"'), @"@([A-Za-z_][A-Za-z0-9_]*)", "$$$1");
         if (datasetId is not null) Execute($"SET schema = '{datasetId}'");
-        using var command = _db.CreateCommand();
-        command.CommandText = translated;
+        var bound = new List<DuckDBParameter>();
         foreach (var p in parameters)
         {
             var name = (string)p!["name"]!;
@@ -576,13 +680,16 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
                 "TIMESTAMP" => DateTimeOffset.Parse(value, Inv, DateTimeStyles.AssumeUniversal).UtcDateTime,
                 _ => throw new FormatException($"The fake does not bind {type} parameters."),
             };
-            command.Parameters.Add(new DuckDBParameter(name, parameterValue));
+            bound.Add(new DuckDBParameter(name, parameterValue));
         }
         if (Regex.IsMatch(sql, @"^\s*(MERGE|INSERT|UPDATE|DELETE)\b", RegexOptions.IgnoreCase))
         {
-            query.DmlAffected = command.ExecuteNonQuery();
+            CheckMergeMatchesOneSourceRowPerTarget(translated, bound);
+            using var dml = Command(translated, bound);
+            query.DmlAffected = dml.ExecuteNonQuery();
             return;
         }
+        using var command = Command(translated, bound);
         using var reader = command.ExecuteReader();
         var schema = new JsonArray();
         for (var i = 0; i < reader.FieldCount; i++)
@@ -594,6 +701,43 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
             for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : Cell(reader.GetValue(i));
             query.Rows.Add(row);
         }
+    }
+
+    /// <summary><c>MERGE [INTO] target [AS] t USING source [AS] s ON condition WHEN …</c>, on the translated text.</summary>
+    private static readonly Regex MergeParts = new(
+        @"^\s*MERGE\s+(?:INTO\s+)?(?<target>""[^""]+""|\w+)\s+(?:AS\s+)?(?<t>\w+)\s+USING\s+(?<source>.+?)\s+(?:AS\s+)?(?<s>\w+)\s+ON\s+(?<on>.+?)\s+WHEN\s",
+        RegexOptions.IgnoreCase | RegexOptions.Singleline | RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// BigQuery fails a MERGE with a WHEN MATCHED clause when a target row matches more than one source row ("UPDATE/MERGE
+    /// must match at most one source row for each target row"), where DuckDB would apply each of them: checked first.
+    /// </summary>
+    private void CheckMergeMatchesOneSourceRowPerTarget(string translated, List<DuckDBParameter> parameters)
+    {
+        if (!Regex.IsMatch(translated, @"\bWHEN\s+MATCHED\b", RegexOptions.IgnoreCase)) return;
+        var merge = MergeParts.Match(translated);
+        if (!merge.Success) throw new InvalidOperationException("The fake cannot read this MERGE statement's target, source and condition.");
+        var (t, s) = (merge.Groups["t"].Value, merge.Groups["s"].Value);
+        using var check = Command($"""
+            SELECT COUNT(*) FROM (
+              SELECT {t}.rowid
+              FROM {merge.Groups["target"].Value} AS {t} JOIN {merge.Groups["source"].Value} AS {s} ON {merge.Groups["on"].Value}
+              GROUP BY {t}.rowid
+              HAVING COUNT(*) > 1
+            )
+            """, parameters);
+        if (Convert.ToInt64(check.ExecuteScalar(), Inv) > 0)
+            throw new InvalidOperationException("UPDATE/MERGE must match at most one source row for each target row");
+    }
+
+    /// <summary>A command over <paramref name="sql"/> with those of <paramref name="parameters"/> it names.</summary>
+    private DuckDBCommand Command(string sql, List<DuckDBParameter> parameters)
+    {
+        var command = _db.CreateCommand();
+        command.CommandText = sql;
+        foreach (var p in parameters)
+            if (Regex.IsMatch(sql, $@"\${Regex.Escape(p.ParameterName)}\b")) command.Parameters.Add(new DuckDBParameter(p.ParameterName, p.Value));
+        return command;
     }
 
     private static string BigQueryType(Type type) => type switch
@@ -698,6 +842,7 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
         public string Location { get; } = location;
         public int Polls { get; set; }
         public string? Error { get; set; }
+        public string ErrorReason { get; set; } = "invalidQuery";
         public long? DmlAffected { get; set; }
         public JsonArray? Schema { get; set; }
         public List<string?[]> Rows { get; } = [];

@@ -290,6 +290,35 @@ public abstract class ProductStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Counts_give_products_and_price_observations_per_source()
+    {
+        var store = await CreateStoreAsync();
+        Assert.Empty(await store.CountsAsync(CancellationToken.None));
+
+        await store.UpsertAsync(Catalog(), "run-1", T1, CancellationToken.None);
+        // run 2: two price changes in dummyjson, one in fakestore, a content change without a price change, a new product
+        await store.UpsertAsync(
+        [
+            MakeProduct("1", "Blender", "kitchen", 44.90m, brand: "Mixwell"),
+            MakeProduct("2", "Cutting Board", "kitchen", 11.50m),
+            MakeProduct("3", "Dish Rack", "kitchen", 19.99m, description: "now in steel"),
+            MakeProduct("9", "Juicer", "kitchen", 59.00m, source: "fakestore"),
+            MakeProduct("13", "Napkins", "kitchen", 2.00m, source: "fakestore"),
+        ], "run-2", T2, CancellationToken.None);
+        await store.UpsertAsync([MakeProduct("1", "Blender", "kitchen", 44.90m, brand: "Mixwell")], "run-3", T3, CancellationToken.None); // unchanged
+
+        var counts = await store.CountsAsync(CancellationToken.None);
+
+        Assert.Equal(
+            [new SourceCounts("dummyjson", 9, 11), new SourceCounts("fakestore", 4, 5)],
+            counts.OrderBy(c => c.Source, StringComparer.Ordinal));
+        // the same figures the store's other reads give
+        Assert.Equal(9, await store.CountAsync("dummyjson", CancellationToken.None));
+        var observations = await ToListAsync(store.ScanPriceObservationsAsync(CancellationToken.None));
+        Assert.Equal(5, observations.Count(o => o.Source == "fakestore"));
+    }
+
+    [Fact]
     public async Task Scan_streams_every_current_product()
     {
         var store = await CreateStoreAsync();

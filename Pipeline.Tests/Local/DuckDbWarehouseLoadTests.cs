@@ -18,7 +18,7 @@ namespace Pipeline.Tests.Local;
 /// loads give, repeats add nothing, loads in any order give the same changes, small chunks and a small memory limit
 /// still load, reads run during a load and see whole products, and the adapter closes its database when disposed.
 /// </summary>
-public sealed class DuckDbWarehouseLoadTests : IDisposable
+public sealed partial class DuckDbWarehouseLoadTests : IDisposable
 {
     private static readonly DateTimeOffset T1 = new(2025, 5, 1, 6, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset T2 = new(2025, 5, 1, 12, 0, 0, TimeSpan.Zero);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Pipeline.Core.Domain;
+using Pipeline.Core.Ports;
 
 namespace Pipeline.Web.Api;
 
@@ -16,13 +17,30 @@ public sealed record StagesDto(
         c.RawBytes, c.PagesTransformed, c.ProductsParsed, c.ProductsUpserted, c.ProductsUnchanged, c.ProductsRejected, c.PriceChanges);
 }
 
+/// <summary>
+/// A run's warehouse refresh (the one its end started, <c>trigger: run:&lt;runId&gt;</c>): null until the run ends with
+/// data, or when refreshing after runs is off.
+/// </summary>
+public sealed record RunRefreshDto(string RefreshId, string Status, string? Error, int Attempts, DateTimeOffset? FinishedAt, DateTimeOffset? NextAttemptAt)
+{
+    public static RunRefreshDto? From(WarehouseRefresh? r) =>
+        r is null ? null : new(r.RefreshId, r.Status.ToWire(), r.Error, r.Attempts.Count, r.FinishedAt, r.NextAttemptAt);
+}
+
 public sealed record RunDto(
     string RunId, string Source, string Status, string Trigger, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
-    double? DurationSeconds, StagesDto Stages, IReadOnlyList<string> Errors, IReadOnlyDictionary<string, string> Options)
+    double? DurationSeconds, StagesDto Stages, IReadOnlyList<string> Errors, IReadOnlyDictionary<string, string> Options, RunRefreshDto? Refresh)
 {
-    public static RunDto From(IngestionRun run) => new(run.RunId, run.Source, run.Status.ToWire(), run.Trigger, run.CreatedAt, run.StartedAt,
-        run.FinishedAt, run.FinishedAt is { } end ? Math.Round((end - (run.StartedAt ?? run.CreatedAt)).TotalSeconds, 3) : null,
-        StagesDto.From(run.Stages), run.Errors, run.Options);
+    public static RunDto From(IngestionRun run, WarehouseRefresh? refresh = null) => new(run.RunId, run.Source, run.Status.ToWire(), run.Trigger,
+        run.CreatedAt, run.StartedAt, run.FinishedAt, run.FinishedAt is { } end ? Math.Round((end - (run.StartedAt ?? run.CreatedAt)).TotalSeconds, 3) : null,
+        StagesDto.From(run.Stages), run.Errors, run.Options, RunRefreshDto.From(refresh));
+
+    /// <summary>The run with its refresh looked up.</summary>
+    public static async Task<RunDto> WithRefreshAsync(IngestionRun run, IRunStore runs, CancellationToken ct) =>
+        From(run, await runs.GetLatestRefreshAsync(RunRefreshTrigger(run.RunId), ct).ConfigureAwait(false));
+
+    /// <summary>The trigger of the refresh a run's end starts.</summary>
+    public static string RunRefreshTrigger(string runId) => $"run:{runId}";
 }
 
 public sealed record ItemsResponse<T>(IReadOnlyList<T> Items);
@@ -51,12 +69,29 @@ public sealed record ProductDetailDto(
 
 public sealed record RefreshCreatedResponse(string RefreshId, string Status);
 
+public sealed record RefreshAttemptDto(
+    int Attempt, string Status, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, string? Error, long ProductsLoaded, long ObservationsLoaded,
+    bool FullReload)
+{
+    public static RefreshAttemptDto From(RefreshAttempt a) =>
+        new(a.Attempt, a.Status, a.StartedAt, a.FinishedAt, a.Error, a.ProductsLoaded, a.ObservationsLoaded, a.FullReload);
+}
+
 public sealed record RefreshDto(
     string RefreshId, string Status, string Trigger, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
-    long ProductsLoaded, long ObservationsLoaded, string? Error)
+    long ProductsLoaded, long ObservationsLoaded, string? Error, IReadOnlyList<RefreshAttemptDto> Attempts, DateTimeOffset? NextAttemptAt)
 {
     public static RefreshDto From(WarehouseRefresh r) => new(r.RefreshId, r.Status.ToWire(), r.Trigger, r.CreatedAt, r.StartedAt,
-        r.FinishedAt, r.ProductsLoaded, r.ObservationsLoaded, r.Error);
+        r.FinishedAt, r.ProductsLoaded, r.ObservationsLoaded, r.Error, r.Attempts.Select(RefreshAttemptDto.From).ToList(), r.NextAttemptAt);
+}
+
+public sealed record ReconciliationItemDto(
+    string Source, long StoreProducts, long WarehouseProducts, long StoreObservations, long WarehouseObservations, bool Matches);
+
+public sealed record ReconciliationResponse(DateTimeOffset AsOf, bool Matches, IReadOnlyList<ReconciliationItemDto> Items)
+{
+    public static ReconciliationResponse From(Reconciliation r) => new(r.AsOf, r.Matches, r.Items.Select(i => new ReconciliationItemDto(
+        i.Source, i.StoreProducts, i.WarehouseProducts, i.StoreObservations, i.WarehouseObservations, i.Matches)).ToList());
 }
 
 public sealed record RejectionDto(string RunId, string Source, string RawKey, int? RecordIndex, string? SourceId, string Reason, DateTimeOffset RejectedAt)

@@ -46,14 +46,14 @@ public static class IngestionEndpoints
     {
         if (!ApiValidation.TryLimit(limit, 20, 200, out var n, out var error)) return error!;
         var list = await runs.ListRunsAsync(n, ct);
-        return Results.Ok(new ItemsResponse<RunDto>(list.Select(RunDto.From).ToList()));
+        return Results.Ok(new ItemsResponse<RunDto>(await Task.WhenAll(list.Select(run => RunDto.WithRefreshAsync(run, runs, ct)))));
     }
 
     private static async Task<IResult> GetAsync(string runId, IRunStore runs, CancellationToken ct)
     {
         if (!RunIds.IsValid(runId)) return ApiValidation.NotFound("Run", runId);
         var run = await runs.GetRunAsync(runId, ct);
-        return run is null ? ApiValidation.NotFound("Run", runId) : Results.Ok(RunDto.From(run));
+        return run is null ? ApiValidation.NotFound("Run", runId) : Results.Ok(await RunDto.WithRefreshAsync(run, runs, ct));
     }
 
     private static async Task<IResult> CancelAsync(string runId, IRunStore runs, IPipelineCommands commands, CancellationToken ct)
@@ -61,7 +61,7 @@ public static class IngestionEndpoints
         if (!RunIds.IsValid(runId) || await runs.GetRunAsync(runId, ct) is null) return ApiValidation.NotFound("Run", runId);
         if (!await commands.CancelIngestionAsync(runId, ct))
             return Results.Problem(title: "The run has already finished.", statusCode: StatusCodes.Status409Conflict);
-        return Results.Ok(RunDto.From((await runs.GetRunAsync(runId, ct))!));
+        return Results.Ok(await RunDto.WithRefreshAsync((await runs.GetRunAsync(runId, ct))!, runs, ct));
     }
 
     private static async Task<IResult> RejectionsAsync(string runId, string? limit, IRunStore runs, IProductStore store, CancellationToken ct)

@@ -13,6 +13,7 @@ public static class WarehouseEndpoints
         warehouse.MapPost("/refresh", RefreshAsync);
         warehouse.MapGet("/refreshes", ListAsync);
         warehouse.MapGet("/refreshes/{refreshId}", GetAsync);
+        warehouse.MapGet("/reconciliation", ReconciliationAsync);
 
         var metrics = api.MapGroup("/metrics").WithTags("Metrics");
         metrics.MapGet("/top-categories", TopCategoriesAsync);
@@ -40,6 +41,10 @@ public static class WarehouseEndpoints
         var refresh = await runs.GetRefreshAsync(refreshId, ct);
         return refresh is null ? ApiValidation.NotFound("Refresh", refreshId) : Results.Ok(RefreshDto.From(refresh));
     }
+
+    /// <summary>The store's counts against the warehouse's, per source (see <see cref="WarehouseRefresher.ReconcileAsync"/>).</summary>
+    private static async Task<IResult> ReconciliationAsync(WarehouseRefresher refresher, CancellationToken ct) =>
+        Results.Ok(ReconciliationResponse.From(await refresher.ReconcileAsync(ct)));
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 

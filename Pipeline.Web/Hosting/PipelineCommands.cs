@@ -46,6 +46,6 @@ public sealed class RefreshAfterRun(IServiceScopeFactory scopes, IOptions<Pipeli
             run.RunId, run.Status.ToWire(), run.Stages.ProductsUpserted, run.Stages.ProductsUnchanged, run.Stages.ProductsRejected);
         if (!options.Value.Warehouse.RefreshAfterRun || run.Status is not (RunStatus.Succeeded or RunStatus.PartiallySucceeded)) return;
         await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<IPipelineCommands>().StartRefreshAsync($"run:{run.RunId}", ct);
+        await scope.ServiceProvider.GetRequiredService<IPipelineCommands>().StartRefreshAsync(Api.RunDto.RunRefreshTrigger(run.RunId), ct);
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
@@ -9,7 +10,7 @@ using Microsoft.Extensions.Options;
 namespace Pipeline.Core.Adapters.BigQuery;
 
 /// <summary>
-/// A small typed client for the BigQuery REST API v2: datasets.get/insert, tables.insert/delete, load jobs by multipart
+/// A small typed client for the BigQuery REST API v2: datasets.get/insert, tables.insert/delete/list, load jobs by multipart
 /// upload (jobs.insert + jobs.get until DONE), and GoogleSQL queries with named parameters (jobs.query +
 /// jobs.getQueryResults until <c>jobComplete</c>, then every page). Bound to one project and location
 /// (<see cref="BigQueryOptions"/>). Replaceable by Google.Cloud.BigQuery.V2 when that package is available.
@@ -122,6 +123,27 @@ public sealed class BigQueryClient
         if (response.StatusCode == HttpStatusCode.NotFound) return false;
         if (!response.IsSuccessStatusCode) throw await ToExceptionAsync(response, "bigquery.tables.delete", ct).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// tables.list: every table of the dataset, page by page (<c>nextPageToken</c>), each with its reference, type and
+    /// creation time. <paramref name="maxResults"/> bounds one page; null leaves it to the server.
+    /// </summary>
+    public async IAsyncEnumerable<TableListItem> ListTablesAsync(
+        string datasetId, int? maxResults, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (maxResults is <= 0) throw new ArgumentOutOfRangeException(nameof(maxResults), maxResults, "maxResults must be positive.");
+        string? pageToken = null;
+        do
+        {
+            var url = Url(_baseUrl, $"projects/{Seg(ProjectId)}/datasets/{Seg(datasetId)}/tables",
+                ("maxResults", maxResults?.ToString(CultureInfo.InvariantCulture)),
+                ("pageToken", pageToken));
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            var page = (await SendAsync(request, "bigquery.tables.list", BigQueryJsonContext.Default.TableList, false, ct).ConfigureAwait(false))!;
+            foreach (var table in page.Tables ?? []) yield return table;
+            pageToken = string.IsNullOrEmpty(page.NextPageToken) ? null : page.NextPageToken;
+        } while (pageToken is not null);
     }
 
     /// <summary>jobs.get.</summary>

@@ -54,6 +54,13 @@ public sealed class BigQueryOptions
     [Range(1024, 100 * 1024 * 1024)]
     public int MaxUploadBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Age after which a staging table is taken for one a refresh left behind (it died between its load and its MERGE)
+    /// and dropped by the warehouse's schema check; longer than any refresh runs.
+    /// </summary>
+    [Range(typeof(TimeSpan), "01:00:00", "30.00:00:00")]
+    public TimeSpan StagingTableMaxAge { get; set; } = TimeSpan.FromDays(1);
+
     internal Uri ResolvedBaseUrl => WithTrailingSlash(string.IsNullOrWhiteSpace(BaseUrl) ? DefaultBaseUrl : BaseUrl);
 
     internal Uri ResolvedUploadBaseUrl =>

@@ -10,7 +10,9 @@ namespace Pipeline.Core.Adapters.BigQuery;
 /// <summary>
 /// The warehouse on BigQuery. Loads go through staging tables (<c>_stg_products_&lt;refreshId&gt;</c>,
 /// <c>_stg_price_observations_&lt;refreshId&gt;</c>, WRITE_TRUNCATE) and a MERGE keyed by product_id and by
-/// (product_id, run_id), so a repeated or retried refresh adds nothing; the staging tables are dropped afterwards.
+/// (product_id, run_id), so a repeated or retried refresh adds nothing; the staging tables are dropped afterwards, and
+/// those a refresh left behind (it died between its load and its MERGE) are dropped by a later
+/// <see cref="EnsureSchemaAsync"/> once older than <see cref="BigQueryOptions.StagingTableMaxAge"/>.
 /// Metric definitions: docs/metrics.md.
 /// </summary>
 public sealed class BigQueryWarehouse : IWarehouse
@@ -40,7 +42,50 @@ public sealed class BigQueryWarehouse : IWarehouse
             .ConfigureAwait(false);
         await _client.CreateTableIfMissingAsync(BigQueryWarehouseSchema.PriceObservationsTable(_options.ProjectId, _options.DatasetId), ct)
             .ConfigureAwait(false);
+        await DropStaleStagingTablesAsync(ct).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Drops the staging tables created more than <see cref="BigQueryOptions.StagingTableMaxAge"/> ago: left by a refresh
+    /// that died before its own cleanup (a younger one may belong to a refresh still running). Housekeeping: a table
+    /// that cannot be listed or dropped now is logged and tried again by the next call.
+    /// </summary>
+    private async Task DropStaleStagingTablesAsync(CancellationToken ct)
+    {
+        var createdBefore = _time.GetUtcNow() - _options.StagingTableMaxAge;
+        var stale = new List<string>();
+        try
+        {
+            await foreach (var table in _client.ListTablesAsync(_options.DatasetId, maxResults: null, ct).ConfigureAwait(false))
+            {
+                var id = table.TableReference.TableId;
+                if (BigQueryWarehouseSchema.IsStagingTable(id)
+                    && table.CreationTime is { } created && DateTimeOffset.FromUnixTimeMilliseconds(created) < createdBefore)
+                    stale.Add(id);
+            }
+        }
+        catch (Exception ex) when (IsHousekeepingFailure(ex, ct))
+        {
+            _logger.LogWarning(ex, "Could not list the tables of dataset {Dataset} to drop stale staging tables", _options.DatasetId);
+            return;
+        }
+        foreach (var table in stale)
+        {
+            try
+            {
+                await _client.DeleteTableAsync(_options.DatasetId, table, ct).ConfigureAwait(false);
+                _logger.LogWarning("Dropped staging table {Table}, left by a refresh that did not finish", table);
+            }
+            catch (Exception ex) when (IsHousekeepingFailure(ex, ct))
+            {
+                _logger.LogWarning(ex, "Could not drop the stale staging table {Table}", table);
+            }
+        }
+    }
+
+    /// <summary>BigQuery's refusal, a network failure or an HTTP timeout; not the caller's cancellation.</summary>
+    private static bool IsHousekeepingFailure(Exception ex, CancellationToken ct) =>
+        ex is BigQueryException or HttpRequestException || (ex is OperationCanceledException && !ct.IsCancellationRequested);
 
     /// <inheritdoc />
     public async Task<WarehouseLoadResult> LoadAsync(
@@ -53,8 +98,8 @@ public sealed class BigQueryWarehouse : IWarehouse
         try
         {
             long productsLoaded = 0, observationsLoaded = 0;
-            var staged = await StageAsync(productStage, BigQueryWarehouseSchema.StagedProductFields, products,
-                p => p.Id, WriteProduct, ct).ConfigureAwait(false);
+            var staged = await StageAsync(productStage, BigQueryWarehouseSchema.StagedProductFields, products, WriteProduct, ct)
+                .ConfigureAwait(false);
             if (staged > 0)
             {
                 var merged = await _client.QueryAsync(BigQueryWarehouseSql.MergeProducts(productStage, refreshId, loadedAt), ct)
@@ -62,8 +107,8 @@ public sealed class BigQueryWarehouse : IWarehouse
                 productsLoaded = merged.NumDmlAffectedRows ?? staged;
             }
 
-            staged = await StageAsync(observationStage, BigQueryWarehouseSchema.PriceObservationFields, observations,
-                o => o.ProductId + "\u001f" + o.RunId, WriteObservation, ct).ConfigureAwait(false);
+            staged = await StageAsync(observationStage, BigQueryWarehouseSchema.PriceObservationFields, observations, WriteObservation, ct)
+                .ConfigureAwait(false);
             if (staged > 0)
             {
                 var merged = await _client.QueryAsync(BigQueryWarehouseSql.MergePriceObservations(observationStage), ct)
@@ -125,6 +170,14 @@ public sealed class BigQueryWarehouse : IWarehouse
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<SourceCounts>> CountsAsync(CancellationToken ct)
+    {
+        var result = await _client.QueryAsync(BigQueryWarehouseSql.CountsBySource(), ct).ConfigureAwait(false);
+        return result.Rows.Select(r => new SourceCounts(r.GetString("source"), r.GetInt64("product_count"), r.GetInt64("observation_count")))
+            .ToList();
+    }
+
+    /// <inheritdoc />
     public async Task<DateTimeOffset?> AsOfAsync(CancellationToken ct)
     {
         var result = await _client.QueryAsync(BigQueryWarehouseSql.AsOf(), ct).ConfigureAwait(false);
@@ -141,25 +194,19 @@ public sealed class BigQueryWarehouse : IWarehouse
     /// <summary>
     /// Writes the rows as newline-delimited JSON into the staging table: the first load WRITE_TRUNCATE (so a retried
     /// refresh starts clean), further loads WRITE_APPEND when the rows exceed <see cref="BigQueryOptions.MaxUploadBytes"/>.
-    /// Duplicate keys are skipped (the first wins), so the MERGE never sees two source rows for one target row.
+    /// Memory stays at one upload's bytes whatever the row count: duplicate keys are staged as they come and left to the
+    /// MERGE, which reads one row per key.
     /// </summary>
     private async Task<long> StageAsync<T>(
-        string table, IReadOnlyList<TableFieldSchema> fields, IAsyncEnumerable<T> items, Func<T, string> key,
-        Action<Utf8JsonWriter, T> write, CancellationToken ct)
+        string table, IReadOnlyList<TableFieldSchema> fields, IAsyncEnumerable<T> items, Action<Utf8JsonWriter, T> write, CancellationToken ct)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
         var batch = new ArrayBufferWriter<byte>();
         var line = new ArrayBufferWriter<byte>();
         using var writer = new Utf8JsonWriter(line);
-        long rows = 0, duplicates = 0;
+        long rows = 0;
         var loads = 0;
         await foreach (var item in items.WithCancellation(ct).ConfigureAwait(false))
         {
-            if (!seen.Add(key(item)))
-            {
-                duplicates++;
-                continue;
-            }
             line.ResetWrittenCount();
             writer.Reset(line);
             write(writer, item);
@@ -174,7 +221,6 @@ public sealed class BigQueryWarehouse : IWarehouse
             rows++;
         }
         if (batch.WrittenCount > 0) await LoadStagingAsync(table, fields, batch.WrittenMemory, loads++ == 0, ct).ConfigureAwait(false);
-        if (duplicates > 0) _logger.LogWarning("Skipped {Duplicates} duplicate rows while staging {Table}", duplicates, table);
         return rows;
     }
 
@@ -200,7 +246,8 @@ public sealed class BigQueryWarehouse : IWarehouse
         }
         catch (Exception ex) when (ex is BigQueryException or HttpRequestException or OperationCanceledException)
         {
-            _logger.LogWarning(ex, "Could not drop staging table {Table}; the next refresh with the same id truncates it", table);
+            _logger.LogWarning(ex, "Could not drop staging table {Table}; a schema check drops it once older than {MaxAge}",
+                table, _options.StagingTableMaxAge);
         }
     }
 

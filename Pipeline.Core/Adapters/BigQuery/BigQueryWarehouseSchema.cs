@@ -79,6 +79,13 @@ internal static class BigQueryWarehouseSchema
             var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(refreshId)))[..10];
             suffix = (suffix.Length > 200 ? suffix[..200] : suffix) + "_" + hash;
         }
-        return $"_stg_{table}_{suffix}";
+        return $"{StagingPrefix(table)}{suffix}";
     }
+
+    /// <summary>Whether <paramref name="tableId"/> is named as a staging table of <see cref="Products"/> or <see cref="PriceObservations"/>.</summary>
+    public static bool IsStagingTable(string tableId) =>
+        tableId.StartsWith(StagingPrefix(Products), StringComparison.Ordinal)
+        || tableId.StartsWith(StagingPrefix(PriceObservations), StringComparison.Ordinal);
+
+    private static string StagingPrefix(string table) => $"_stg_{table}_";
 }

@@ -15,14 +15,17 @@ internal static class BigQueryWarehouseSql
     private static readonly string[] ObservationColumns =
         BigQueryWarehouseSchema.PriceObservationFields.Select(f => f.Name).ToArray();
 
-    /// <summary>Upserts the staged products by product_id; refresh_id and loaded_at come from parameters.</summary>
+    /// <summary>
+    /// Upserts the staged products by product_id; refresh_id and loaded_at come from parameters. A product staged twice
+    /// is merged once, from its most recently changed row (see <see cref="OneRowPerKey"/>).
+    /// </summary>
     public static BigQueryStatement MergeProducts(string stagingTable, string refreshId, DateTimeOffset loadedAt)
     {
         var updates = StagedProductColumns.Where(c => c != "product_id").Select(c => $"{c} = s.{c}")
             .Append("refresh_id = @refresh_id").Append("loaded_at = @loaded_at");
         var sql = $"""
             MERGE INTO `{BigQueryWarehouseSchema.Products}` AS t
-            USING `{stagingTable}` AS s
+            USING {OneRowPerKey(stagingTable, StagedProductColumns, "product_id", "last_changed DESC, content_hash DESC")} AS s
             ON t.product_id = s.product_id
             WHEN MATCHED THEN UPDATE SET
               {string.Join(",\n  ", updates)}
@@ -36,18 +39,58 @@ internal static class BigQueryWarehouseSql
         ]);
     }
 
-    /// <summary>Inserts the staged observations whose (product_id, run_id) is not there yet; never updates.</summary>
+    /// <summary>
+    /// Inserts the staged observations whose (product_id, run_id) is not there yet; never updates. An observation staged
+    /// twice is inserted once.
+    /// </summary>
     public static BigQueryStatement MergePriceObservations(string stagingTable)
     {
         var sql = $"""
             MERGE INTO `{BigQueryWarehouseSchema.PriceObservations}` AS t
-            USING `{stagingTable}` AS s
+            USING {OneRowPerKey(stagingTable, ObservationColumns, "product_id, run_id", "observed_at DESC, price DESC")} AS s
             ON t.product_id = s.product_id AND t.run_id = s.run_id
             WHEN NOT MATCHED THEN INSERT ({string.Join(", ", ObservationColumns)})
               VALUES ({string.Join(", ", ObservationColumns.Select(c => "s." + c))})
             """;
         return new BigQueryStatement(sql);
     }
+
+    /// <summary>
+    /// The staging table with one row per key: the first by <paramref name="orderBy"/> among rows that share
+    /// <paramref name="key"/>. The input is a stream that may repeat a key (a re-read page, a product changed while it was
+    /// scanned), and a MERGE must see at most one source row per target row: BigQuery fails an UPDATE that matches
+    /// several, and inserts each unmatched one. Deduplicating here, not while staging, keeps the load's memory flat.
+    /// A derived table with ROW_NUMBER, not QUALIFY or <c>SELECT * EXCEPT</c>, so the statement is plain SQL both in
+    /// GoogleSQL and in other engines.
+    /// </summary>
+    private static string OneRowPerKey(string stagingTable, IReadOnlyList<string> columns, string key, string orderBy) => $"""
+        (
+          SELECT {string.Join(", ", columns)}
+          FROM (
+            SELECT *, ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY {orderBy}) AS stage_row
+            FROM `{stagingTable}`
+          )
+          WHERE stage_row = 1
+        )
+        """;
+
+    /// <summary>
+    /// Products and price observations per source, sources with neither left out, ordered by source.
+    /// </summary>
+    public static BigQueryStatement CountsBySource() => new("""
+        SELECT source, SUM(product_count) AS product_count, SUM(observation_count) AS observation_count
+        FROM (
+          SELECT source, COUNT(*) AS product_count, 0 AS observation_count
+          FROM `products`
+          GROUP BY source
+          UNION ALL
+          SELECT source, 0 AS product_count, COUNT(*) AS observation_count
+          FROM `price_observations`
+          GROUP BY source
+        )
+        GROUP BY source
+        ORDER BY source
+        """);
 
     public static BigQueryStatement TopCategories(string? source, int limit)
     {

@@ -64,6 +64,26 @@ public sealed record TableResource
     public string? Description { get; init; }
 }
 
+/// <summary>One entry of discovery schema <c>TableList</c>'s <c>tables</c> (the fields used here).</summary>
+public sealed record TableListItem
+{
+    public required TableReference TableReference { get; init; }
+    /// <summary>TABLE, VIEW, EXTERNAL, MATERIALIZED_VIEW or SNAPSHOT.</summary>
+    public string? Type { get; init; }
+
+    /// <summary>Milliseconds since the epoch (read-only; int64 as a JSON string).</summary>
+    [JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)]
+    public long? CreationTime { get; init; }
+}
+
+/// <summary>Discovery schema <c>TableList</c>: one page of <c>tables.list</c>.</summary>
+public sealed record TableList
+{
+    public IReadOnlyList<TableListItem>? Tables { get; init; }
+    public string? NextPageToken { get; init; }
+    public int? TotalItems { get; init; }
+}
+
 /// <summary>Discovery schema <c>ErrorProto</c>: one error of a job or a request.</summary>
 public sealed record ErrorProto
 {
@@ -201,6 +221,7 @@ public sealed record GoogleError
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(DatasetResource))]
 [JsonSerializable(typeof(TableResource))]
+[JsonSerializable(typeof(TableList))]
 [JsonSerializable(typeof(JobResource))]
 [JsonSerializable(typeof(QueryRequest))]
 [JsonSerializable(typeof(QueryResultsPage))]

@@ -15,6 +15,8 @@ namespace Pipeline.Core.Adapters.Local;
 public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
 {
     private readonly string _connectionString;
+    private readonly string _tempDirectory;
+    private readonly string _path;
     private readonly TimeProvider _clock;
     private readonly DuckDbWarehouseOptions _options;
     private readonly SemaphoreSlim _writer = new(1, 1);
@@ -27,6 +29,8 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         _connectionString = $"Data Source={full}";
+        _tempDirectory = full + ".tmp";
+        _path = full;
         _clock = clock;
         _options = options ?? new DuckDbWarehouseOptions();
         if (_options.ChunkRows < 1) throw new ArgumentOutOfRangeException(nameof(options), "ChunkRows must be at least 1.");
@@ -46,9 +50,27 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
             var root = new DuckDBConnection(_connectionString);
             try
             {
-                await root.OpenAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    await root.OpenAsync(ct).ConfigureAwait(false);
+                }
+                catch (DuckDBException ex) when (DuckDbWarehouseException.Explain(ex, _path, _options) is { } explained)
+                {
+                    throw explained;
+                }
                 if (!string.IsNullOrWhiteSpace(_options.MemoryLimit))
                     await DuckDbWarehouseSchema.ExecuteAsync(root, $"SET memory_limit = '{MemoryLimit(_options.MemoryLimit)}'", ct).ConfigureAwait(false);
+                // DuckDB's operators keep buffers per thread: one thread halves what a load's chunk needs under the limit
+                // (two threads made 100,000-row chunks fail under 64MB now and then), and leaves the other core to the
+                // store's scan that feeds the load.
+                await DuckDbWarehouseSchema.ExecuteAsync(root, $"SET threads = {_options.Threads}", ct).ConfigureAwait(false);
+                // Beyond the memory limit DuckDB spills to this folder beside the database file (in the data directory);
+                // a cap, when set, makes a load that would need more fail with DuckDB's own message instead of filling the disk.
+                await DuckDbWarehouseSchema.ExecuteAsync(root, $"SET temp_directory = '{_tempDirectory.Replace("'", "''", StringComparison.Ordinal)}'", ct)
+                    .ConfigureAwait(false);
+                if (!string.IsNullOrWhiteSpace(_options.MaxTempDirectorySize))
+                    await DuckDbWarehouseSchema.ExecuteAsync(root, $"SET max_temp_directory_size = '{MemoryLimit(_options.MaxTempDirectorySize)}'", ct)
+                        .ConfigureAwait(false);
                 // DuckDB's allocator keeps freed memory for reuse: hand it back after each task, so that a load's peak
                 // stays near the memory limit instead of piling up.
                 await DuckDbWarehouseSchema.ExecuteAsync(root, "SET allocator_flush_threshold = '16MB'; SET allocator_background_threads = true", ct)
@@ -104,6 +126,10 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
             await using var connection = await ConnectAsync(ct).ConfigureAwait(false);
             var load = new DuckDbWarehouseLoad(connection, _options.ChunkRows, refreshId, _clock.GetUtcNow().UtcDateTime);
             return await load.RunAsync(products, observations, ct).ConfigureAwait(false);
+        }
+        catch (DuckDBException ex) when (DuckDbWarehouseException.Explain(ex, _path, _options) is { } explained)
+        {
+            throw explained;
         }
         finally
         {
@@ -222,6 +248,15 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
             c => Add(c, "id", productId),
             r => new PricePoint(r.GetDecimal(0), new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(1), DateTimeKind.Utc)), r.GetString(2)),
             ct).ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<SourceCounts>> CountsAsync(CancellationToken ct) =>
+        await QueryAsync("""
+            SELECT source, sum(products)::BIGINT, sum(observations)::BIGINT FROM (
+                SELECT source, count(*) AS products, 0 AS observations FROM products GROUP BY source
+                UNION ALL
+                SELECT source, 0, count(*) FROM price_observations GROUP BY source)
+            GROUP BY source ORDER BY source
+            """, _ => { }, r => new SourceCounts(r.GetString(0), r.GetInt64(1), r.GetInt64(2)), ct).ConfigureAwait(false);
 
     public async Task<DateTimeOffset?> AsOfAsync(CancellationToken ct)
     {

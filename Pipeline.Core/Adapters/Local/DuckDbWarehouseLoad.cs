@@ -5,33 +5,34 @@ namespace Pipeline.Core.Adapters.Local;
 
 /// <summary>
 /// One load of the DuckDB warehouse on its own connection, in bounded chunks so that its memory does not grow with the
-/// catalog:
+/// catalog or with the warehouse:
 /// <list type="number">
 /// <item>products: into an empty table they are appended straight to it, one transaction per <c>chunkRows</c>
 /// rows, and rows of duplicate ids after the first removed at the end (a check over the ids; normally there are
 /// none); otherwise they are appended to a staging table and merged every <c>chunkRows</c> rows, each chunk in one
 /// transaction (delete the staged ids, insert the staged rows; the first of duplicate ids within a chunk wins, across
 /// chunks the later chunk);</item>
-/// <item>observations likewise (straight into an empty table, else staged): only rows whose (product_id, run_id) is not
-/// there yet are inserted, and their products are remembered;</item>
-/// <item>then the price changes of every product that got a new observation are recomputed from its whole history
-/// (lag over observed_at, run_id), in buckets of products holding about 4 × <c>chunkRows</c> observations, one
-/// transaction per bucket. Recomputing whole histories keeps price_changes right in whatever order loads and
-/// observations come, and makes a repeated load change nothing.</item>
+/// <item>observations: staged and merged every <c>chunkRows</c> rows, each chunk in one transaction that inserts the
+/// rows whose (product_id, run_id) is not there yet, <b>and</b> the price changes they make, <b>and</b> moves each
+/// product's latest observation (price_latest) on. A new observation later than its product's latest one (the normal
+/// case: runs of a source never overlap) gets its change from that latest price, with a window over the chunk's rows
+/// alone; a product that got an observation earlier than its latest (an out-of-order load) is marked in
+/// price_changes_pending in the same transaction, and its changes are recomputed from its whole history at the end,
+/// a bucket of products per transaction, each bucket clearing its marks as it commits.</item>
 /// </list>
+/// So every observation and the change it makes commit together, a load that fails part way leaves whole chunks
+/// behind, and the next load (which sees the same rows again) inserts what is missing and finishes what is pending:
+/// nothing is lost or counted twice, whatever step failed. No statement works on more than a chunk's rows (plus the
+/// scans that find a chunk's keys), so the memory a load needs is bounded by <c>chunkRows</c>, not by the tables.
 /// Every transaction is followed by a checkpoint (<see cref="CheckpointAsync"/>): DuckDB keeps committed rows that are
 /// not checkpointed in memory outside its memory_limit, so without them a load's memory grew with its size.
 /// What a concurrent reader sees: each chunk or bucket commits atomically, so a product is either at its old or its
-/// new state, never missing or twice, and an observation is there once or not at all (during a first load into an
-/// empty warehouse: the rows appended so far, and rows of duplicate input keys until the load removes them). While a
-/// load runs some products may already be at the new refresh and others not; new observations are visible (price history) before the changes
-/// they make (price changes, biggest moves), which follow at the end of the load, bucket by bucket.
+/// new state, never missing or twice, and an observation is there once or not at all, with its change (during a first
+/// load into an empty warehouse: the product rows appended so far, and rows of duplicate input ids until the load
+/// removes them).
 /// </summary>
 internal sealed class DuckDbWarehouseLoad(DuckDBConnection connection, int chunkRows, string refreshId, DateTime loadedAt)
 {
-    /// <summary>Buckets of the change recomputation hold about this many chunks of observations.</summary>
-    private const int BucketChunks = 4;
-
     /// <summary>The change rows (price_changes' columns) of the observations in <paramref name="relation"/>.</summary>
     internal static string ChangesOf(string relation) => $"""
         SELECT product_id, source, run_id, old_price, price AS new_price,
@@ -40,6 +41,12 @@ internal sealed class DuckDbWarehouseLoad(DuckDBConnection connection, int chunk
                      lag(price) OVER (PARTITION BY product_id ORDER BY observed_at, run_id) AS old_price
               FROM {relation})
         WHERE old_price IS NOT NULL AND old_price <> 0 AND price <> old_price
+        """;
+
+    /// <summary>Each product's latest observation (by observed_at, run_id) among the rows of <paramref name="relation"/>.</summary>
+    internal static string LatestOf(string relation) => $"""
+        SELECT product_id, source, price, observed_at, run_id FROM {relation}
+        QUALIFY row_number() OVER (PARTITION BY product_id ORDER BY observed_at DESC, run_id DESC) = 1
         """;
 
     public async Task<WarehouseLoadResult> RunAsync(
@@ -53,31 +60,22 @@ internal sealed class DuckDbWarehouseLoad(DuckDBConnection connection, int chunk
             CREATE OR REPLACE TEMP TABLE stg_price_observations (
                 product_id VARCHAR, source VARCHAR, run_id VARCHAR, price DECIMAL(18,9), previous_price DECIMAL(18,9),
                 observed_at TIMESTAMP);
-            CREATE OR REPLACE TEMP TABLE stg_affected (product_id VARCHAR);
             """, ct).ConfigureAwait(false);
         try
         {
             var productsLoaded = await IsEmptyAsync("products", ct).ConfigureAwait(false)
                 ? await BulkLoadProductsAsync(products, ct).ConfigureAwait(false)
                 : await LoadProductsAsync(products, ct).ConfigureAwait(false);
-            long inserted;
-            if (await IsEmptyAsync("price_observations", ct).ConfigureAwait(false))
-            {
-                inserted = await BulkLoadObservationsAsync(observations, ct).ConfigureAwait(false);
-                if (inserted > 0) await RecomputeChangesAsync(all: true, ct).ConfigureAwait(false);
-            }
-            else
-            {
-                inserted = await LoadObservationsAsync(observations, ct).ConfigureAwait(false);
-                if (inserted > 0) await RecomputeChangesAsync(all: false, ct).ConfigureAwait(false);
-            }
+            var inserted = await LoadObservationsAsync(observations, ct).ConfigureAwait(false);
+            // Also what an earlier load that failed part way left pending.
+            await RecomputePendingChangesAsync(ct).ConfigureAwait(false);
             return new WarehouseLoadResult(productsLoaded, inserted);
         }
         finally
         {
             await ExecuteAsync("""
-                DROP TABLE IF EXISTS stg_products; DROP TABLE IF EXISTS stg_price_observations; DROP TABLE IF EXISTS stg_affected;
-                DROP TABLE IF EXISTS stg_seen; DROP TABLE IF EXISTS stg_new; DROP TABLE IF EXISTS stg_changed_products;
+                DROP TABLE IF EXISTS stg_products; DROP TABLE IF EXISTS stg_price_observations; DROP TABLE IF EXISTS stg_new;
+                DROP TABLE IF EXISTS stg_prev; DROP TABLE IF EXISTS stg_late; DROP TABLE IF EXISTS stg_bucket;
                 """, CancellationToken.None).ConfigureAwait(false);
         }
     }
@@ -106,13 +104,6 @@ internal sealed class DuckDbWarehouseLoad(DuckDBConnection connection, int chunk
         var count = await AppendInChunksAsync(products, "products",
             (appender, p) => AppendProduct(appender, p).AppendValue(refreshId).AppendValue(loadedAt).EndRow(), ct).ConfigureAwait(false);
         return count - await RemoveDuplicatesAsync("products", "product_id", ct).ConfigureAwait(false);
-    }
-
-    private async Task<long> BulkLoadObservationsAsync(IAsyncEnumerable<PriceObservation> observations, CancellationToken ct)
-    {
-        var count = await AppendInChunksAsync(observations, "price_observations", (appender, o) => AppendObservation(appender, o).EndRow(), ct)
-            .ConfigureAwait(false);
-        return count - await RemoveDuplicatesAsync("price_observations", "product_id, run_id", ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -235,9 +226,10 @@ internal sealed class DuckDbWarehouseLoad(DuckDBConnection connection, int chunk
     }
 
     /// <summary>
-    /// Inserts the staged observations not there yet. The keys already present are found by an inner join, which
-    /// DuckDB builds on the (small) staging side and probes with a scan of price_observations that the staged keys'
-    /// min/max prune (a new run's id lies outside the range of most row groups').
+    /// One chunk of observations, in one transaction: the staged rows not there yet (the first of duplicate keys within
+    /// the chunk), their price changes, and their products' latest observations. The keys already present are found by
+    /// an inner join, which DuckDB builds on the (small) staging side and probes with a scan of price_observations that
+    /// the staged keys' min/max prune (a new run's id lies outside the range of most row groups').
     /// </summary>
     private async Task<long> MergeObservationsAsync(CancellationToken ct)
     {
@@ -245,60 +237,86 @@ internal sealed class DuckDbWarehouseLoad(DuckDBConnection connection, int chunk
         await InTransactionAsync(async () =>
         {
             await ExecuteAsync("""
-                CREATE OR REPLACE TEMP TABLE stg_seen AS
-                SELECT s.rowid AS r FROM stg_price_observations s
-                JOIN price_observations o ON o.product_id = s.product_id AND o.run_id = s.run_id;
                 CREATE OR REPLACE TEMP TABLE stg_new AS
                 SELECT s.product_id, s.source, s.run_id, s.price, s.previous_price, s.observed_at
-                FROM stg_price_observations s ANTI JOIN stg_seen d ON d.r = s.rowid
+                FROM stg_price_observations s
+                ANTI JOIN (SELECT s.rowid AS r FROM stg_price_observations s
+                           JOIN price_observations o ON o.product_id = s.product_id AND o.run_id = s.run_id) d ON d.r = s.rowid
                 QUALIFY row_number() OVER (PARTITION BY s.product_id, s.run_id ORDER BY s.rowid) = 1;
                 """, ct).ConfigureAwait(false);
             inserted = await ExecuteAsync("INSERT INTO price_observations SELECT * FROM stg_new", ct).ConfigureAwait(false);
-            await ExecuteAsync("INSERT INTO stg_affected SELECT DISTINCT product_id FROM stg_new", ct).ConfigureAwait(false);
+            if (inserted == 0) return;
+            foreach (var statement in ChunkChangesSql) await ExecuteAsync(statement, ct).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
-        await ExecuteAsync("DELETE FROM stg_price_observations; DROP TABLE stg_seen; DROP TABLE stg_new;", ct).ConfigureAwait(false);
+        await ExecuteAsync("DELETE FROM stg_price_observations; DROP TABLE IF EXISTS stg_new; DROP TABLE IF EXISTS stg_prev; DROP TABLE IF EXISTS stg_late;", ct)
+            .ConfigureAwait(false);
         return inserted;
     }
 
     /// <summary>
-    /// Recomputes the changes of every product that got a new observation from its whole history; <paramref name="all"/>
-    /// when the observations table was empty before this load (every product is new, and any change row is stale).
+    /// A chunk's changes and latest observations, after its new observations are in stg_new: the products' latest
+    /// observations so far (stg_prev), those that got an observation earlier than it (stg_late: marked pending), the
+    /// changes of the others from a window over the chunk's rows and their latest, then the new latest of each.
     /// </summary>
-    private async Task RecomputeChangesAsync(bool all, CancellationToken ct)
+    private static readonly string[] ChunkChangesSql =
+    [
+        "CREATE OR REPLACE TEMP TABLE stg_prev AS SELECT l.* FROM price_latest l SEMI JOIN stg_new n ON n.product_id = l.product_id",
+        """
+        CREATE OR REPLACE TEMP TABLE stg_late AS
+        SELECT DISTINCT n.product_id FROM stg_new n JOIN stg_prev p ON p.product_id = n.product_id
+        WHERE (n.observed_at, n.run_id) <= (p.observed_at, p.run_id)
+        """,
+        "INSERT INTO price_changes_pending SELECT product_id FROM stg_late",
+        """
+        INSERT INTO price_changes
+        SELECT product_id, source, run_id, old_price, price,
+               round(CAST((price - old_price) / old_price * 100 AS DECIMAL(38,9)), 2), observed_at
+        FROM (SELECT product_id, source, run_id, price, observed_at, is_new,
+                     lag(price) OVER (PARTITION BY product_id ORDER BY observed_at, run_id) AS old_price
+              FROM (SELECT product_id, source, run_id, price, observed_at, true AS is_new FROM stg_new
+                    UNION ALL
+                    SELECT product_id, source, run_id, price, observed_at, false FROM stg_prev)
+              WHERE product_id NOT IN (SELECT product_id FROM stg_late))
+        WHERE is_new AND old_price IS NOT NULL AND old_price <> 0 AND price <> old_price
+        ORDER BY observed_at, product_id
+        """,
+        "DELETE FROM price_latest WHERE product_id IN (SELECT product_id FROM stg_prev)",
+        $"""
+        INSERT INTO price_latest {LatestOf("(SELECT product_id, source, run_id, price, observed_at FROM stg_new UNION ALL SELECT product_id, source, run_id, price, observed_at FROM stg_prev)")}
+        """,
+    ];
+
+    /// <summary>
+    /// Recomputes, from their whole histories, the changes of the products marked in price_changes_pending (they got an
+    /// observation earlier than their latest one), a bucket of products holding about <c>chunkRows</c> observations per
+    /// transaction; each bucket's transaction also clears its marks, so a failure leaves the rest marked for the next load.
+    /// </summary>
+    private async Task RecomputePendingChangesAsync(CancellationToken ct)
     {
+        var pending = await ScalarAsync("SELECT count(DISTINCT product_id) FROM price_changes_pending", ct).ConfigureAwait(false);
+        if (pending == 0) return;
         var observations = await ScalarAsync("SELECT count(*) FROM price_observations", ct).ConfigureAwait(false);
-        long buckets;
-        if (all)
+        var products = Math.Max(1, await ScalarAsync("SELECT count(*) FROM price_latest", ct).ConfigureAwait(false));
+        var perBucket = Math.Max(1, (long)chunkRows * products / Math.Max(1, observations));
+        while (await ScalarAsync("SELECT count(*) FROM (SELECT 1 FROM price_changes_pending LIMIT 1)", ct).ConfigureAwait(false) > 0)
         {
-            await ExecuteAsync("DELETE FROM price_changes", ct).ConfigureAwait(false);
-            buckets = Buckets(observations);
-        }
-        else
-        {
-            await ExecuteAsync("CREATE OR REPLACE TEMP TABLE stg_changed_products AS SELECT DISTINCT product_id FROM stg_affected", ct)
-                .ConfigureAwait(false);
-            var changed = await ScalarAsync("SELECT count(*) FROM stg_changed_products", ct).ConfigureAwait(false);
-            var products = await ScalarAsync("SELECT count(*) FROM products", ct).ConfigureAwait(false);
-            // The changed products' observations, estimated as their share of all observations.
-            buckets = Buckets(observations * changed / Math.Max(1, Math.Max(changed, products)));
-        }
-        for (var bucket = 0L; bucket < buckets; bucket++)
-        {
-            var inBucket = buckets == 1 ? "true" : $"hash(product_id) % {buckets} = {bucket}";
-            var members = all ? inBucket : $"product_id IN (SELECT product_id FROM stg_changed_products WHERE {inBucket})";
             await InTransactionAsync(async () =>
             {
-                if (!all) await ExecuteAsync($"DELETE FROM price_changes WHERE {members}", ct).ConfigureAwait(false);
                 await ExecuteAsync($"""
+                    CREATE OR REPLACE TEMP TABLE stg_bucket AS
+                    SELECT DISTINCT product_id FROM price_changes_pending ORDER BY product_id LIMIT {perBucket};
+                    DELETE FROM price_changes WHERE product_id IN (SELECT product_id FROM stg_bucket);
                     INSERT INTO price_changes
-                    {ChangesOf($"(SELECT product_id, source, run_id, price, observed_at FROM price_observations WHERE {members})")}
-                    ORDER BY observed_at, product_id
+                    {ChangesOf("(SELECT o.product_id, o.source, o.run_id, o.price, o.observed_at FROM price_observations o SEMI JOIN stg_bucket b ON b.product_id = o.product_id)")}
+                    ORDER BY observed_at, product_id;
+                    DELETE FROM price_latest WHERE product_id IN (SELECT product_id FROM stg_bucket);
+                    INSERT INTO price_latest {LatestOf("(SELECT o.product_id, o.source, o.run_id, o.price, o.observed_at FROM price_observations o SEMI JOIN stg_bucket b ON b.product_id = o.product_id)")};
+                    DELETE FROM price_changes_pending WHERE product_id IN (SELECT product_id FROM stg_bucket);
                     """, ct).ConfigureAwait(false);
             }, ct).ConfigureAwait(false);
         }
+        await ExecuteAsync("DROP TABLE IF EXISTS stg_bucket", ct).ConfigureAwait(false);
     }
-
-    private long Buckets(long rows) => Math.Max(1, (rows + (long)chunkRows * BucketChunks - 1) / ((long)chunkRows * BucketChunks));
 
     /// <summary>
     /// Writes what the last commit put in the WAL into the database file. DuckDB keeps committed rows that are not

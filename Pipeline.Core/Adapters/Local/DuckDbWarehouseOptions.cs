@@ -16,8 +16,23 @@ public sealed class DuckDbWarehouseOptions
     public string? MemoryLimit { get; set; } = "64MB";
 
     /// <summary>
+    /// The most DuckDB may write to its temporary folder (<c>warehouse.duckdb.tmp</c> beside the database file) when a
+    /// load or query spills beyond <see cref="MemoryLimit"/> (e.g. <c>10GB</c>). Null or empty leaves DuckDB's default
+    /// (90% of the free disk). A load that needs more fails with DuckDB's message and is retried later; nothing is lost.
+    /// </summary>
+    [RegularExpression(@"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", ErrorMessage = "MaxTempDirectorySize must be a size such as 512MB or 10GB.")]
+    public string? MaxTempDirectorySize { get; set; }
+
+    /// <summary>
+    /// DuckDB's worker threads for the warehouse (loads and metric queries). A chunk of a load needs memory per thread,
+    /// so more threads want a larger <see cref="MemoryLimit"/> (about 64MB per thread for the default chunks).
+    /// </summary>
+    [Range(1, 64)]
+    public int Threads { get; set; } = 1;
+
+    /// <summary>
     /// Rows staged before each merge of a load (products, then observations), and the target number of observation
-    /// rows per transaction when price changes are recomputed. Bounds the memory a load needs, whatever its size.
+    /// rows per transaction when price changes are recomputed from whole histories. Bounds the memory a load needs, whatever its size.
     /// </summary>
     [Range(1_000, 10_000_000)]
     public int ChunkRows { get; set; } = 100_000;

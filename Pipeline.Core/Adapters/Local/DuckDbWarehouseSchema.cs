@@ -13,8 +13,11 @@ namespace Pipeline.Core.Adapters.Local;
 /// </summary>
 internal static class DuckDbWarehouseSchema
 {
-    /// <summary>The version this code writes; 1 was the first, primary-keyed DECIMAL(38,9) schema without price_changes.</summary>
-    public const int Version = 2;
+    /// <summary>
+    /// The version this code writes; 1 was the first, primary-keyed DECIMAL(38,9) schema without price_changes, 2 had
+    /// no price_latest and price_changes_pending.
+    /// </summary>
+    public const int Version = 3;
 
     public const string Products = """
         CREATE TABLE IF NOT EXISTS products (
@@ -42,41 +45,71 @@ internal static class DuckDbWarehouseSchema
             observed_at TIMESTAMP NOT NULL);
         """;
 
+    /// <summary>
+    /// Each product's latest observation (by observed_at, run_id): what a load needs to compute the change a new
+    /// observation makes without reading the product's history. Kept by the load in the transaction of each chunk.
+    /// </summary>
+    public const string PriceLatest = """
+        CREATE TABLE IF NOT EXISTS price_latest (
+            product_id VARCHAR NOT NULL USING COMPRESSION uncompressed, source VARCHAR NOT NULL, price DECIMAL(18,9) NOT NULL,
+            observed_at TIMESTAMP NOT NULL, run_id VARCHAR NOT NULL);
+        """;
+
+    /// <summary>Products whose changes must be recomputed from their whole history (they got an out-of-order observation).</summary>
+    public const string PriceChangesPending = "CREATE TABLE IF NOT EXISTS price_changes_pending (product_id VARCHAR NOT NULL);";
+
     private const string SchemaVersion = "CREATE TABLE IF NOT EXISTS warehouse_schema (version INTEGER NOT NULL);";
 
-    /// <summary>Creates the tables, or migrates a version-1 file (primary keys, DECIMAL(38,9), no price_changes).</summary>
+    /// <summary>Creates the tables, or migrates a file of an earlier version.</summary>
     public static async Task EnsureAsync(DuckDBConnection connection, CancellationToken ct)
     {
         var hasVersion = await ScalarAsync(connection,
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'warehouse_schema'", ct) > 0;
         var hasProducts = await ScalarAsync(connection,
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'products'", ct) > 0;
-        if (hasVersion || !hasProducts)
+        if (!hasProducts)
         {
-            await ExecuteAsync(connection, Products + PriceObservations + PriceChanges + SchemaVersion + """
-                INSERT INTO warehouse_schema SELECT 2 WHERE NOT EXISTS (SELECT 1 FROM warehouse_schema);
+            await ExecuteAsync(connection, Products + PriceObservations + PriceChanges + PriceLatest + PriceChangesPending + SchemaVersion + $"""
+                INSERT INTO warehouse_schema SELECT {Version} WHERE NOT EXISTS (SELECT 1 FROM warehouse_schema);
                 """, ct).ConfigureAwait(false);
             return;
         }
-        // Version 1: copy into the new tables (observations in time order), then compute every change once.
+        if (!hasVersion) await InTransactionAsync(connection, MigrateFromVersion1, ct).ConfigureAwait(false);
+        if (await ScalarAsync(connection, "SELECT max(version) FROM warehouse_schema", ct).ConfigureAwait(false) < 3)
+            await InTransactionAsync(connection, MigrateFromVersion2, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Version 1: copy into the new tables (observations in time order), then compute every change once.</summary>
+    private static string MigrateFromVersion1 => $"""
+        ALTER TABLE products RENAME TO products_v1;
+        ALTER TABLE price_observations RENAME TO price_observations_v1;
+        {Products}
+        {PriceObservations}
+        {PriceChanges}
+        {SchemaVersion}
+        INSERT INTO products SELECT * FROM products_v1 ORDER BY product_id;
+        INSERT INTO price_observations SELECT product_id, source, run_id, price, previous_price, observed_at
+            FROM price_observations_v1 ORDER BY observed_at, run_id, product_id;
+        DROP TABLE products_v1;
+        DROP TABLE price_observations_v1;
+        INSERT INTO price_changes {DuckDbWarehouseLoad.ChangesOf("price_observations")} ORDER BY observed_at, product_id;
+        INSERT INTO warehouse_schema VALUES (2);
+        """;
+
+    /// <summary>Version 2: each product's latest observation, from the observations (price_changes is already right).</summary>
+    private static string MigrateFromVersion2 => $"""
+        {PriceLatest}
+        {PriceChangesPending}
+        INSERT INTO price_latest {DuckDbWarehouseLoad.LatestOf("(SELECT product_id, source, run_id, price, observed_at FROM price_observations)")};
+        UPDATE warehouse_schema SET version = 3;
+        """;
+
+    private static async Task InTransactionAsync(DuckDBConnection connection, string sql, CancellationToken ct)
+    {
         await ExecuteAsync(connection, "BEGIN TRANSACTION", ct).ConfigureAwait(false);
         try
         {
-            await ExecuteAsync(connection, $"""
-                ALTER TABLE products RENAME TO products_v1;
-                ALTER TABLE price_observations RENAME TO price_observations_v1;
-                {Products}
-                {PriceObservations}
-                {PriceChanges}
-                {SchemaVersion}
-                INSERT INTO products SELECT * FROM products_v1 ORDER BY product_id;
-                INSERT INTO price_observations SELECT product_id, source, run_id, price, previous_price, observed_at
-                    FROM price_observations_v1 ORDER BY observed_at, run_id, product_id;
-                DROP TABLE products_v1;
-                DROP TABLE price_observations_v1;
-                INSERT INTO price_changes {DuckDbWarehouseLoad.ChangesOf("price_observations")} ORDER BY observed_at, product_id;
-                INSERT INTO warehouse_schema VALUES (2);
-                """, ct).ConfigureAwait(false);
+            await ExecuteAsync(connection, sql, ct).ConfigureAwait(false);
             await ExecuteAsync(connection, "COMMIT", ct).ConfigureAwait(false);
         }
         catch

@@ -95,10 +95,11 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
     public Task EnsureCreatedAsync(CancellationToken ct) => db.WriteAsync(session =>
     {
         session.Execute(Schema);
-        // Stores written before the change feed existed get its columns (their rows sit at position 0).
-        foreach (var table in new[] { "products", "price_observations" })
-            if (session.Statement($"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = 'change_seq'").ScalarInt64() == 0)
-                session.Execute($"ALTER TABLE {table} ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0");
+        // Stores written before the change feed existed get its columns (their rows sit at position 0: they existed
+        // before any position a refresh will load up to).
+        foreach (var (table, column) in new[] { ("products", "change_seq"), ("price_observations", "change_seq"), ("products", "created_seq") })
+            if (session.Statement($"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = '{column}'").ScalarInt64() == 0)
+                session.Execute($"ALTER TABLE {table} ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0");
         // Stores written before the seventh round also had an index on observed_at that no query read: it cost a
         // B-tree insert per observation, so it goes.
         session.Execute("""
@@ -114,7 +115,7 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
             description TEXT, category TEXT NOT NULL, brand TEXT, price TEXT NOT NULL, price_num REAL NOT NULL,
             discount TEXT, rating TEXT, stock INTEGER, availability TEXT, tags TEXT NOT NULL, sku TEXT, thumbnail TEXT,
             content_hash TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, last_changed INTEGER NOT NULL,
-            last_run_id TEXT, change_seq INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+            last_run_id TEXT, change_seq INTEGER NOT NULL DEFAULT 0, created_seq INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
         """ + SortIndexes + """
         CREATE TABLE IF NOT EXISTS price_observations (
             product_id TEXT NOT NULL, run_id TEXT NOT NULL, price TEXT NOT NULL, previous_price TEXT, observed_at INTEGER NOT NULL,
@@ -169,8 +170,9 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
         """;
     private const string WriteSql = """
         INSERT INTO products (id, source, source_id, title, title_key, description, category, brand, price, price_num, discount,
-            rating, stock, availability, tags, sku, thumbnail, content_hash, first_seen, last_seen, last_changed, last_run_id, change_seq)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?19, ?20, ?21)
+            rating, stock, availability, tags, sku, thumbnail, content_hash, first_seen, last_seen, last_changed, last_run_id, change_seq,
+            created_seq)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?19, ?20, ?21, ?21)
         ON CONFLICT(id) DO UPDATE SET title = excluded.title, title_key = excluded.title_key, description = excluded.description,
             category = excluded.category, brand = excluded.brand, price = excluded.price, price_num = excluded.price_num,
             discount = excluded.discount, rating = excluded.rating, stock = excluded.stock, availability = excluded.availability,
@@ -442,9 +444,57 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
         session.Statement("INSERT INTO feed_consumers (consumer, position) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET position = excluded.position")
             .Text(1, consumer).Int(2, position).Run(), ct);
 
+    /// <summary>
+    /// Every product first written at or before <paramref name="upTo"/> whose content changed after
+    /// <paramref name="after"/>, at its current state: a product that changes again while a refresh reads is loaded at
+    /// its newer state (and again by the next refresh), never left out; a product first written after
+    /// <paramref name="upTo"/> waits for the next refresh. So the products loaded are exactly those the store held at
+    /// <paramref name="upTo"/> (<see cref="CountsAtAsync"/>).
+    /// </summary>
     public IAsyncEnumerable<Product> ScanChangedAsync(long after, long upTo, CancellationToken ct) =>
-        ReadRowsAsync($"SELECT {WarehouseColumns} FROM products WHERE change_seq > $after AND change_seq <= $upTo ORDER BY id",
+        ReadRowsAsync($"SELECT {WarehouseColumns} FROM products WHERE change_seq > $after AND created_seq <= $upTo ORDER BY id",
             c => c.With("$after", after).With("$upTo", upTo), ReadWarehouseProduct, ct);
+
+    public async Task<IReadOnlyList<SourceCounts>> CountsAsync(CancellationToken ct) =>
+        await CountsAsync(null, ct).ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<SourceCounts>> CountsAtAsync(long position, CancellationToken ct) =>
+        await CountsAsync(position, ct).ConfigureAwait(false);
+
+    /// <summary>
+    /// Products and observations per source, all or those written at or before <paramref name="position"/>, read in one
+    /// snapshot. An observation's source is its product id's prefix (<c>source:sourceId</c>).
+    /// </summary>
+    private async Task<IReadOnlyList<SourceCounts>> CountsAsync(long? position, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var transaction = connection.BeginTransaction(deferred: true);
+        var counts = new SortedDictionary<string, (long Products, long Observations)>(StringComparer.Ordinal);
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "SELECT source, count(*) FROM products WHERE $p IS NULL OR created_seq <= $p GROUP BY source";
+            command.With("$p", position);
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false)) counts[reader.GetString(0)] = (reader.GetInt64(1), 0);
+        }
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = """
+                SELECT substr(product_id, 1, instr(product_id, ':') - 1) AS source, count(*) FROM price_observations
+                WHERE $p IS NULL OR change_seq <= $p GROUP BY 1
+                """;
+            command.With("$p", position);
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var source = reader.GetString(0);
+                counts[source] = (counts.GetValueOrDefault(source).Products, reader.GetInt64(1));
+            }
+        }
+        return counts.Select(c => new SourceCounts(c.Key, c.Value.Products, c.Value.Observations)).ToList();
+    }
 
     /// <summary>
     /// The columns the warehouses load (docs/metrics.md), which is all the change feed hands over: reading a product's

@@ -18,7 +18,19 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
 
     public string ProviderName => "Local";
 
-    public Task EnsureCreatedAsync(CancellationToken ct) => db.ExecuteAsync($"""
+    public async Task EnsureCreatedAsync(CancellationToken ct)
+    {
+        await db.ExecuteAsync(Schema, ct).ConfigureAwait(false);
+        // Stores written before refreshes were retried get the attempts (their refreshes had one, not recorded).
+        await db.WriteAsync(session =>
+        {
+            if (session.Statement("SELECT count(*) FROM pragma_table_info('refreshes') WHERE name = 'attempts'").ScalarInt64() == 0)
+                session.Execute("ALTER TABLE refreshes ADD COLUMN attempts TEXT NOT NULL DEFAULT '[]'; ALTER TABLE refreshes ADD COLUMN next_attempt_at INTEGER;");
+            session.Execute("CREATE INDEX IF NOT EXISTS refreshes_trigger ON refreshes (trigger, created_at DESC);");
+        }, ct).ConfigureAwait(false);
+    }
+
+    private static string Schema => $"""
         CREATE TABLE IF NOT EXISTS runs (
             run_id TEXT PRIMARY KEY, source TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL,
             started_at INTEGER, finished_at INTEGER, planning_complete INTEGER NOT NULL DEFAULT 0, trigger TEXT NOT NULL,
@@ -33,7 +45,7 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
             products_loaded INTEGER NOT NULL DEFAULT 0, observations_loaded INTEGER NOT NULL DEFAULT 0, error TEXT,
             trigger TEXT NOT NULL) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS refreshes_created ON refreshes (created_at DESC);
-        """, ct);
+        """;
 
     private static string RunColumns =>
         $"run_id, source, status, created_at, started_at, finished_at, planning_complete, trigger, options, errors, {CounterColumns}";
@@ -251,7 +263,8 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
         command.ExecuteNonQuery();
     }, ct);
 
-    private const string RefreshColumns = "refresh_id, status, created_at, started_at, finished_at, products_loaded, observations_loaded, error, trigger";
+    private const string RefreshColumns =
+        "refresh_id, status, created_at, started_at, finished_at, products_loaded, observations_loaded, error, trigger, attempts, next_attempt_at";
 
     private static WarehouseRefresh ReadRefresh(SqliteDataReader r) => new()
     {
@@ -264,6 +277,8 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
         ObservationsLoaded = r.GetInt64(6),
         Error = r.GetNullableString(7),
         Trigger = r.GetString(8),
+        Attempts = JsonSerializer.Deserialize(r.GetString(9), CoreJsonContext.Default.ListRefreshAttempt) ?? [],
+        NextAttemptAt = r.GetNullableTime(10),
     };
 
     public async Task<WarehouseRefresh> CreateRefreshAsync(WarehouseRefresh refresh, CancellationToken ct)
@@ -276,14 +291,18 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
     {
         using var command = session.Connection.CreateCommand();
         command.CommandText = $"""
-            INSERT INTO refreshes ({RefreshColumns}) VALUES ($id, $status, $created, $started, $finished, $products, $observations, $error, $trigger)
+            INSERT INTO refreshes ({RefreshColumns})
+            VALUES ($id, $status, $created, $started, $finished, $products, $observations, $error, $trigger, $attempts, $next)
             ON CONFLICT(refresh_id) DO UPDATE SET status = excluded.status, started_at = excluded.started_at, finished_at = excluded.finished_at,
-                products_loaded = excluded.products_loaded, observations_loaded = excluded.observations_loaded, error = excluded.error
+                products_loaded = excluded.products_loaded, observations_loaded = excluded.observations_loaded, error = excluded.error,
+                attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at
             """;
         command.With("$id", refresh.RefreshId).With("$status", refresh.Status.ToWire()).With("$created", refresh.CreatedAt.ToUnixMs())
             .With("$started", refresh.StartedAt?.ToUnixMs()).With("$finished", refresh.FinishedAt?.ToUnixMs())
             .With("$products", refresh.ProductsLoaded).With("$observations", refresh.ObservationsLoaded)
-            .With("$error", refresh.Error).With("$trigger", refresh.Trigger);
+            .With("$error", refresh.Error).With("$trigger", refresh.Trigger)
+            .With("$attempts", JsonSerializer.Serialize(refresh.Attempts.ToList(), CoreJsonContext.Default.ListRefreshAttempt))
+            .With("$next", refresh.NextAttemptAt?.ToUnixMs());
         command.ExecuteNonQuery();
     }, ct);
 
@@ -293,6 +312,16 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {RefreshColumns} FROM refreshes WHERE refresh_id = $id";
         command.With("$id", refreshId);
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        return await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadRefresh(reader) : null;
+    }
+
+    public async Task<WarehouseRefresh?> GetLatestRefreshAsync(string trigger, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {RefreshColumns} FROM refreshes WHERE trigger = $trigger ORDER BY created_at DESC, refresh_id DESC LIMIT 1";
+        command.With("$trigger", trigger);
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         return await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadRefresh(reader) : null;
     }

@@ -1,4 +1,7 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
 using Pipeline.Core.Adapters.Aws.DynamoDb;
+using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Tests.Contracts;
 
@@ -69,6 +72,45 @@ public sealed class DynamoDbProductStoreTests : ProductStoreContractTests
             new ProductQuery { Category = "sports", Sort = ProductSort.PriceAscending, PageToken = page.NextPageToken }, CancellationToken.None));
         await Assert.ThrowsAsync<FormatException>(() => store.QueryAsync(
             new ProductQuery { Category = "kitchen", Sort = ProductSort.Title, PageToken = page.NextPageToken }, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Counts_page_through_each_table_reading_one_attribute_per_item()
+    {
+        var store = await CreateStoreAsync();
+        await store.UpsertAsync(Catalog(), "run-1", T1, CancellationToken.None);
+        await store.UpsertAsync([MakeProduct("8", "Ice Tray", "kitchen", 2.90m, source: "fakestore")], "run-2", T2, CancellationToken.None);
+        using var smallPages = new SmallScanPagesClient(pageSize: 2);
+        var paged = new DynamoDbProductStore(smallPages, _tables!.Options);
+
+        var counts = await paged.CountsAsync(CancellationToken.None);
+
+        Assert.Equal([new SourceCounts("dummyjson", 9, 9), new SourceCounts("fakestore", 3, 4)], counts.OrderBy(c => c.Source, StringComparer.Ordinal));
+        // 12 products and 13 observations two at a time: 7 pages each, the last one empty or short
+        Assert.True(smallPages.Scans.Count(s => s.TableName == _tables.Options.ProductsTable) >= 6, "the products were not paged");
+        Assert.True(smallPages.Scans.Count(s => s.TableName == _tables.Options.PriceHistoryTable) >= 7, "the observations were not paged");
+        Assert.All(smallPages.Scans, s => Assert.Equal("#a", s.ProjectionExpression));
+        Assert.Equal(["source", "pk"], smallPages.Scans.Select(s => s.ExpressionAttributeNames["#a"]).Distinct());
+    }
+
+    /// <summary>A dynalite client whose Scans read at most <c>pageSize</c> items per call, recording each request.</summary>
+    private sealed class SmallScanPagesClient(int pageSize)
+        : AmazonDynamoDBClient(EmulatorEndpoints.Credentials,
+            new AmazonDynamoDBConfig { ServiceURL = EmulatorEndpoints.DynamoDbUrl, AuthenticationRegion = EmulatorEndpoints.Region })
+    {
+        public List<ScanRequest> Scans { get; } = [];
+
+        public override Task<ScanResponse> ScanAsync(ScanRequest request, CancellationToken cancellationToken = default)
+        {
+            request.Limit = pageSize;
+            Scans.Add(new ScanRequest
+            {
+                TableName = request.TableName,
+                ProjectionExpression = request.ProjectionExpression,
+                ExpressionAttributeNames = new(request.ExpressionAttributeNames),
+            });
+            return base.ScanAsync(request, cancellationToken);
+        }
     }
 
     [Fact]

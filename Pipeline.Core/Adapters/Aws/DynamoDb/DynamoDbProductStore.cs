@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Logging;
@@ -422,6 +423,48 @@ public sealed class DynamoDbProductStore : IProductStore
             request.ExclusiveStartKey = response.LastEvaluatedKey;
         } while (request.ExclusiveStartKey is { Count: > 0 });
         return count;
+    }
+
+    /// <summary>
+    /// Products and price observations per source, by a paged Scan of each table that reads one attribute per item (the
+    /// products' <c>source</c>; the observations' product id, whose prefix is the source) and keeps only a count per source.
+    /// </summary>
+    public async Task<IReadOnlyList<SourceCounts>> CountsAsync(CancellationToken ct)
+    {
+        var products = await CountBySourceAsync(_options.ProductsTable, P.Source, static source => source, ct).ConfigureAwait(false);
+        var observations = await CountBySourceAsync(_options.PriceHistoryTable, PriceHistoryItems.Pk, SourceOfProductId, ct)
+            .ConfigureAwait(false);
+        return products.Keys.Union(observations.Keys, StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .Select(source => new SourceCounts(source, products.GetValueOrDefault(source), observations.GetValueOrDefault(source)))
+            .ToList();
+    }
+
+    private static string SourceOfProductId(string productId) =>
+        ProductId.TryParse(productId, out var source, out _)
+            ? source
+            : throw new InvalidDataException($"Price-history item has the malformed product id '{productId}'.");
+
+    /// <summary>Counts the items of <paramref name="table"/> by the source read from one string attribute.</summary>
+    private async Task<Dictionary<string, long>> CountBySourceAsync(
+        string table, string attribute, Func<string, string> sourceOf, CancellationToken ct)
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        var request = new ScanRequest
+        {
+            TableName = table,
+            ConsistentRead = true,
+            ProjectionExpression = "#a",
+            ExpressionAttributeNames = new() { ["#a"] = attribute },
+        };
+        do
+        {
+            var response = await _db.ScanAsync(request, ct).ConfigureAwait(false);
+            foreach (var item in response.Items ?? [])
+                CollectionsMarshal.GetValueRefOrAddDefault(counts, sourceOf(item.GetRequiredString(attribute)), out _)++;
+            request.ExclusiveStartKey = response.LastEvaluatedKey;
+        } while (request.ExclusiveStartKey is { Count: > 0 });
+        return counts;
     }
 
     private QueryRequest PartitionQuery(string? source, string sourceIndex, string allIndex)

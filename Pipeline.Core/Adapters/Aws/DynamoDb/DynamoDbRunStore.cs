@@ -466,6 +466,9 @@ public sealed class DynamoDbRunStore : IRunStore
                 ConditionExpression = "attribute_not_exists(#pk)",
                 ExpressionAttributeNames = new() { ["#pk"] = R.Pk },
             }, ct).ConfigureAwait(false);
+            var pointer = R.RefreshTriggerKey(refresh.Trigger);
+            pointer[R.RefreshId] = S(refresh.RefreshId);
+            await _db.PutItemAsync(new PutItemRequest { TableName = Table, Item = pointer }, ct).ConfigureAwait(false);
             return refresh;
         }
         catch (ConditionalCheckFailedException)
@@ -486,6 +489,14 @@ public sealed class DynamoDbRunStore : IRunStore
         var response = await _db.GetItemAsync(new GetItemRequest { TableName = Table, Key = R.RefreshKey(refreshId), ConsistentRead = true }, ct)
             .ConfigureAwait(false);
         return response.Item is { Count: > 0 } item ? R.RefreshFromItem(item) : null;
+    }
+
+    public async Task<WarehouseRefresh?> GetLatestRefreshAsync(string trigger, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(trigger)) return null;
+        var response = await _db.GetItemAsync(new GetItemRequest { TableName = Table, Key = R.RefreshTriggerKey(trigger), ConsistentRead = true }, ct)
+            .ConfigureAwait(false);
+        return response.Item?.GetString(R.RefreshId) is { } refreshId ? await GetRefreshAsync(refreshId, ct).ConfigureAwait(false) : null;
     }
 
     /// <summary>Newest first (by createdAt).</summary>

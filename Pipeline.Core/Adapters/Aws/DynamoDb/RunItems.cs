@@ -37,6 +37,8 @@ internal static class RunItems
     public const string ProductsLoaded = "productsLoaded";
     public const string ObservationsLoaded = "observationsLoaded";
     public const string Error = "error";
+    public const string Attempts = "attempts";
+    public const string NextAttemptAt = "nextAttemptAt";
 
     public static Dictionary<string, AttributeValue> RunKey(string runId) => new() { [Pk] = S("run#" + runId), [Sk] = S("run") };
 
@@ -48,6 +50,9 @@ internal static class RunItems
 
     public static Dictionary<string, AttributeValue> CheckpointKey(string consumer, string shardId) =>
         new() { [Pk] = S("checkpoint#" + consumer), [Sk] = S(shardId) };
+
+    /// <summary>The item that points at the newest refresh started with a trigger (e.g. <c>run:&lt;runId&gt;</c>).</summary>
+    public static Dictionary<string, AttributeValue> RefreshTriggerKey(string trigger) => new() { [Pk] = S("refresh-trigger#" + trigger), [Sk] = S("refresh") };
 
     public static Dictionary<string, AttributeValue> RefreshKey(string refreshId) => new() { [Pk] = S("refresh#" + refreshId), [Sk] = S("refresh") };
 
@@ -114,6 +119,8 @@ internal static class RunItems
         item.SetIfNotNull(StartedAt, refresh.StartedAt);
         item.SetIfNotNull(FinishedAt, refresh.FinishedAt);
         item.SetIfNotNull(Error, refresh.Error);
+        item[Attempts] = S(System.Text.Json.JsonSerializer.Serialize(refresh.Attempts.ToList(), Serialization.CoreJsonContext.Default.ListRefreshAttempt));
+        item.SetIfNotNull(NextAttemptAt, refresh.NextAttemptAt);
         return item;
     }
 
@@ -128,5 +135,9 @@ internal static class RunItems
         ObservationsLoaded = item.GetLong(ObservationsLoaded),
         Error = item.GetString(Error),
         Trigger = item.GetString(Trigger) ?? "api",
+        Attempts = item.GetString(Attempts) is { } attempts
+            ? System.Text.Json.JsonSerializer.Deserialize(attempts, Serialization.CoreJsonContext.Default.ListRefreshAttempt) ?? []
+            : [],
+        NextAttemptAt = item.GetTime(NextAttemptAt),
     };
 }
