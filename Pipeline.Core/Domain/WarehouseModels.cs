@@ -31,6 +31,15 @@ public sealed record WarehouseRefresh
 
     /// <summary>When the next attempt starts, while a failed attempt waits for its retry; null otherwise.</summary>
     public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary>Equal when every field is, the attempts compared one by one (a record compares a list by reference).</summary>
+    public bool Equals(WarehouseRefresh? other) =>
+        other is not null && RefreshId == other.RefreshId && Status == other.Status && CreatedAt == other.CreatedAt &&
+        StartedAt == other.StartedAt && FinishedAt == other.FinishedAt && ProductsLoaded == other.ProductsLoaded &&
+        ObservationsLoaded == other.ObservationsLoaded && Error == other.Error && Trigger == other.Trigger &&
+        NextAttemptAt == other.NextAttemptAt && Attempts.SequenceEqual(other.Attempts);
+
+    public override int GetHashCode() => HashCode.Combine(RefreshId, Status, CreatedAt, FinishedAt, Attempts.Count);
 }
 
 /// <summary>One attempt of a refresh: when it ran, how it ended (running, succeeded or failed), and why it failed.</summary>

@@ -71,6 +71,63 @@ public sealed class RunProgressCardTests : MudTestContext
         Assert.Equal("failed", card.Find("[data-status]").GetAttribute("data-status"));
     }
 
+    private async Task AddRefreshAsync(string runId, RunStatus status, string? error, params RefreshAttempt[] attempts)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var refresh = new WarehouseRefresh
+        {
+            RefreshId = $"wr-{Guid.NewGuid():N}"[..14], Status = status, CreatedAt = now, Trigger = $"run:{runId}", Error = error,
+            Attempts = attempts, FinishedAt = status.IsTerminal() ? now : null, NextAttemptAt = status.IsTerminal() ? null : now.AddMinutes(1),
+            ProductsLoaded = status == RunStatus.Succeeded ? 290 : 0, ObservationsLoaded = status == RunStatus.Succeeded ? 290 : 0,
+        };
+        await _runs.CreateRefreshAsync(refresh, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_run_whose_refresh_failed_does_not_look_healthy()
+    {
+        var runId = await CreateRunAsync(RunStatus.Succeeded, new CounterDelta(Counter.ProductsUpserted, 290));
+        var start = DateTimeOffset.UtcNow.AddMinutes(-2);
+        await AddRefreshAsync(runId, RunStatus.Failed, "failed after 2 attempts; last: DuckDbWarehouseException: The warehouse file x is locked",
+            new RefreshAttempt(1, start, start.AddSeconds(5), "failed", "IOException: disk"),
+            new RefreshAttempt(2, start.AddSeconds(20), start.AddSeconds(25), "failed", "DuckDbWarehouseException: The warehouse file x is locked"));
+
+        var card = Render<RunProgressCard>(p => p.Add(x => x.RunId, runId));
+
+        await card.WaitForAssertionAsync(() => Assert.Equal("failed", card.Find("#run-refresh").GetAttribute("data-refresh-status")), TimeSpan.FromSeconds(10));
+        Assert.Equal("succeeded", card.Find("[data-status]").GetAttribute("data-status"));
+        var alert = card.Find("#run-refresh-error").TextContent;
+        Assert.Contains("The warehouse refresh failed after 2 attempts", alert);
+        Assert.Contains("The warehouse file x is locked", alert);
+        Assert.Contains("attempt 2", card.Find("#run-refresh").TextContent);
+    }
+
+    [Fact]
+    public async Task A_refresh_waiting_for_its_retry_says_when_and_the_card_follows_it_to_its_end()
+    {
+        var runId = await CreateRunAsync(RunStatus.Succeeded, new CounterDelta(Counter.ProductsUpserted, 290));
+        var start = DateTimeOffset.UtcNow;
+        await AddRefreshAsync(runId, RunStatus.Running, "IOException: disk", new RefreshAttempt(1, start, start, "failed", "IOException: disk"));
+        var finished = new TaskCompletionSource<WarehouseRefresh>();
+
+        var card = Render<RunProgressCard>(p => p.Add(x => x.RunId, runId).Add(x => x.RefreshInterval, TimeSpan.FromMilliseconds(20))
+            .Add(x => x.OnRefreshFinished, r => { finished.TrySetResult(r); }));
+        await card.WaitForAssertionAsync(() => Assert.Contains("Attempt 1 failed (IOException: disk); retrying at", card.Find("#run-refresh-retry").TextContent),
+            TimeSpan.FromSeconds(10));
+
+        var refresh = (await _runs.GetLatestRefreshAsync($"run:{runId}", CancellationToken.None))!;
+        await _runs.UpdateRefreshAsync(refresh with
+        {
+            Status = RunStatus.Succeeded, Error = null, NextAttemptAt = null, FinishedAt = DateTimeOffset.UtcNow, ProductsLoaded = 290, ObservationsLoaded = 290,
+            Attempts = [.. refresh.Attempts, new RefreshAttempt(2, start, start, "succeeded", null)],
+        }, CancellationToken.None);
+
+        Assert.Equal(RunStatus.Succeeded, (await finished.Task.WaitAsync(TimeSpan.FromSeconds(10))).Status);
+        await card.WaitForAssertionAsync(() => Assert.Contains("290 products, 290 observations loaded", card.Find("#run-refresh").TextContent),
+            TimeSpan.FromSeconds(10));
+        Assert.Empty(card.FindAll("#run-refresh-retry"));
+    }
+
     [Fact]
     public async Task An_unknown_run_says_so()
     {

@@ -127,18 +127,17 @@ public static class ApiCalls
 
     private static readonly string[] Terminal = ["succeeded", "partiallySucceeded", "failed", "cancelled"];
 
-    /// <summary>Waits for the run to end and for the warehouse refresh it started (if any) to end too.</summary>
-    public static async Task<RunDto> WaitForRunAsync(this HttpClient client, string runId, bool andRefresh = true)
+    /// <summary>
+    /// Waits for the run to end and, when it ended with data, for the warehouse refresh it started to end too (the
+    /// run's own <c>refresh</c>); returns the run as last read, with its refresh.
+    /// </summary>
+    public static async Task<RunDto> WaitForRunAsync(this HttpClient client, string runId, bool andRefresh = true, TimeSpan? timeout = null)
     {
-        var run = await Eventually.WaitForAsync(() => client.GetRunAsync(runId), r => Terminal.Contains(r.Status),
-            TimeSpan.FromSeconds(60), $"run {runId} to end");
+        var limit = timeout ?? TimeSpan.FromSeconds(60);
+        var run = await Eventually.WaitForAsync(() => client.GetRunAsync(runId), r => Terminal.Contains(r.Status), limit, $"run {runId} to end");
         if (andRefresh && run.Status is "succeeded" or "partiallySucceeded")
-        {
-            await Eventually.WaitForAsync(
-                async () => (await client.GetFromJsonAsync<ItemsResponse<RefreshDto>>("/api/warehouse/refreshes?limit=50", Json))!.Items
-                    .FirstOrDefault(r => r.Trigger == $"run:{runId}"),
-                r => r is not null && Terminal.Contains(r.Status), TimeSpan.FromSeconds(60), $"the refresh after run {runId}");
-        }
+            run = await Eventually.WaitForAsync(() => client.GetRunAsync(runId), r => r.Refresh is { } refresh && Terminal.Contains(refresh.Status),
+                limit, $"the refresh after run {runId}");
         return run;
     }
 }
