@@ -34,6 +34,9 @@ switch (command)
     case "profile-warehouse":
         await WarehouseLoadProfile.RunAsync(BenchArgs.Int(options, "products", 100_000), BenchArgs.Int(options, "loads", 2), BenchArgs.Int(options, "slices", 1));
         break;
+    case "profile-refresh":
+        await RefreshFloorProfile.RunAsync(BenchArgs.Int(options, "products", 1_000_000), BenchArgs.Int(options, "epochs", 2));
+        break;
     case "explain":
         await QueryBench.ExplainAsync(BenchArgs.Long(options, "observations", 1_000_000), options["sql"]);
         break;
@@ -58,6 +61,8 @@ switch (command)
                 --kinesis-url URL    kinesalite to publish to (default http://127.0.0.1:4567; skipped when none answers)
                 --kinesis-records N  records per round (default 10000)
                 --out FILE           also write the report to FILE
+              profile-refresh [--products N] [--epochs N]   the warehouse load against DuckDB's appender floor for the same
+                                   rows (default 1000000 products, 2 epochs; every price changes each epoch)
               micro [BenchmarkDotNet arguments]   e.g. micro --filter '*Transform*'
             """);
         break;

@@ -153,10 +153,10 @@ public sealed class WarehouseRefresher(
         if (store is not IProductChangeFeed feed)
         {
             var before = await store.CountsAsync(ct).ConfigureAwait(false);
-            var loaded = await LoadReadingAheadAsync(refreshId, store.ScanAsync(ct), store.ScanPriceObservationsAsync(ct), ct).ConfigureAwait(false);
+            var all = await LoadReadingAheadAsync(refreshId, store.ScanAsync(ct), store.ScanPriceObservationsAsync(ct), ct).ConfigureAwait(false);
             var inWarehouse = await warehouse.CountsAsync(ct).ConfigureAwait(false);
             var after = await store.CountsAsync(ct).ConfigureAwait(false);
-            return (loaded, Reconciliation.Compare(clock.GetUtcNow(), before, inWarehouse, after));
+            return (all, Reconciliation.Compare(clock.GetUtcNow(), before, inWarehouse, after));
         }
 
         var upTo = await feed.CurrentPositionAsync(ct).ConfigureAwait(false);
@@ -168,6 +168,7 @@ public sealed class WarehouseRefresher(
         // The store's counts at upTo are read beside the load (another core), to compare with the warehouse's after it.
         var expected = feed.CountsAtAsync(upTo, ct);
         WarehouseLoadResult result;
+        var started = clock.GetTimestamp();
         try
         {
             result = await LoadReadingAheadAsync(refreshId, feed.ScanChangedAsync(from, upTo, ct), feed.ScanObservationsAddedAsync(from, upTo, ct), ct)
@@ -178,8 +179,11 @@ public sealed class WarehouseRefresher(
             await Task.WhenAny(expected).ConfigureAwait(false);
             _ = expected.Exception;
         }
+        var loaded = clock.GetElapsedTime(started);
         var reconciliation = Reconciliation.Compare(clock.GetUtcNow(), await expected.ConfigureAwait(false),
             await warehouse.CountsAsync(ct).ConfigureAwait(false));
+        logger.LogInformation("Refresh {RefreshId} loaded in {LoadSeconds:0.0} s and reconciled {Sources} sources {ReconcileSeconds:0.0} s later",
+            refreshId, loaded.TotalSeconds, reconciliation.Items.Count, (clock.GetElapsedTime(started) - loaded).TotalSeconds);
         if (reconciliation.Matches) await feed.SetConsumerPositionAsync(FeedConsumer, upTo, ct).ConfigureAwait(false);
         return (result, reconciliation);
     }

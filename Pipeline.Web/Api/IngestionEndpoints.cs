@@ -46,7 +46,10 @@ public static class IngestionEndpoints
     {
         if (!ApiValidation.TryLimit(limit, 20, 200, out var n, out var error)) return error!;
         var list = await runs.ListRunsAsync(n, ct);
-        return Results.Ok(new ItemsResponse<RunDto>(await Task.WhenAll(list.Select(run => RunDto.WithRefreshAsync(run, runs, ct)))));
+        // One look-up per run, in turn (a key read each on either store; no burst of connections for a long list).
+        var items = new List<RunDto>(list.Count);
+        foreach (var run in list) items.Add(await RunDto.WithRefreshAsync(run, runs, ct));
+        return Results.Ok(new ItemsResponse<RunDto>(items));
     }
 
     private static async Task<IResult> GetAsync(string runId, IRunStore runs, CancellationToken ct)

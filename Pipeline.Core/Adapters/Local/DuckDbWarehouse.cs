@@ -21,6 +21,8 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
     private readonly DuckDbWarehouseOptions _options;
     private readonly SemaphoreSlim _writer = new(1, 1);
     private readonly SemaphoreSlim _opening = new(1, 1);
+    private readonly SemaphoreSlim _releasing = new(1, 1);
+    private int _queries;
     private DuckDBConnection? _root;
     private volatile bool _disposed;
 
@@ -60,10 +62,7 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
                 }
                 if (!string.IsNullOrWhiteSpace(_options.MemoryLimit))
                     await DuckDbWarehouseSchema.ExecuteAsync(root, $"SET memory_limit = '{MemoryLimit(_options.MemoryLimit)}'", ct).ConfigureAwait(false);
-                // DuckDB's operators keep buffers per thread: one thread halves what a load's chunk needs under the limit
-                // (two threads made 100,000-row chunks fail under 64MB now and then), and leaves the other core to the
-                // store's scan that feeds the load.
-                await DuckDbWarehouseSchema.ExecuteAsync(root, $"SET threads = {_options.Threads}", ct).ConfigureAwait(false);
+                await DuckDbWarehouseSchema.ExecuteAsync(root, $"SET threads = {_options.EffectiveThreads}", ct).ConfigureAwait(false);
                 // Beyond the memory limit DuckDB spills to this folder beside the database file (in the data directory);
                 // a cap, when set, makes a load that would need more fail with DuckDB's own message instead of filling the disk.
                 await DuckDbWarehouseSchema.ExecuteAsync(root, $"SET temp_directory = '{_tempDirectory.Replace("'", "''", StringComparison.Ordinal)}'", ct)
@@ -125,7 +124,18 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
         {
             await using var connection = await ConnectAsync(ct).ConfigureAwait(false);
             var load = new DuckDbWarehouseLoad(connection, _options.ChunkRows, refreshId, _clock.GetUtcNow().UtcDateTime);
-            return await load.RunAsync(products, observations, ct).ConfigureAwait(false);
+            // DuckDB's operators keep buffers per thread: a load runs with LoadThreads (one by default), so that its chunks
+            // fit the memory limit; the queries get their threads back after it.
+            await DuckDbWarehouseSchema.ExecuteAsync(connection, $"SET threads = {_options.LoadThreads}", ct).ConfigureAwait(false);
+            try
+            {
+                return await load.RunAsync(products, observations, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                await DuckDbWarehouseSchema.ExecuteAsync(connection, $"SET threads = {_options.EffectiveThreads}", CancellationToken.None).ConfigureAwait(false);
+                await ReleaseMemoryAsync(connection).ConfigureAwait(false);
+            }
         }
         catch (DuckDBException ex) when (DuckDbWarehouseException.Explain(ex, _path, _options) is { } explained)
         {
@@ -139,14 +149,55 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
 
     private async Task<List<T>> QueryAsync<T>(string sql, Action<DbCommand> bind, Func<DbDataReader, T> map, CancellationToken ct)
     {
-        await using var connection = await ConnectAsync(ct).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        bind(command);
-        var list = new List<T>();
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await reader.ReadAsync(ct).ConfigureAwait(false)) list.Add(map(reader));
-        return list;
+        // Counted before the gate: a release of memory (ReleaseMemoryAsync) that sees a query running leaves the limit
+        // alone, and a query that comes while one is under way waits the moment it takes.
+        Interlocked.Increment(ref _queries);
+        try
+        {
+            await _releasing.WaitAsync(ct).ConfigureAwait(false);
+            _releasing.Release();
+            await using var connection = await ConnectAsync(ct).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            bind(command);
+            var list = new List<T>();
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false)) list.Add(map(reader));
+            return list;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _queries);
+        }
+    }
+
+    /// <summary>
+    /// Hands the buffer pool back after a load: DuckDB keeps the blocks a load touched cached up to its memory limit
+    /// (and its allocator keeps what it freed), ~60-70 MiB of resident memory that the rest of the process (the next
+    /// run's ingestion) then lacks. Lowering the limit evicts them (they are in the file) and frees the memory; the
+    /// limit is set back at once. Skipped while a metric query runs, which could not get memory in that moment.
+    /// </summary>
+    private async Task ReleaseMemoryAsync(DuckDBConnection connection)
+    {
+        if (string.IsNullOrWhiteSpace(_options.MemoryLimit)) return;
+        await _releasing.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (Volatile.Read(ref _queries) > 0) return;
+            await DuckDbWarehouseSchema.ExecuteAsync(connection, "SET memory_limit = '1MB'", CancellationToken.None).ConfigureAwait(false);
+            await DuckDbWarehouseSchema.ExecuteAsync(connection, $"SET memory_limit = '{MemoryLimit(_options.MemoryLimit)}'", CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+        catch (DuckDBException)
+        {
+            // Nothing could be evicted (a block still pinned): the memory stays cached, as it would have anyway.
+            await DuckDbWarehouseSchema.ExecuteAsync(connection, $"SET memory_limit = '{MemoryLimit(_options.MemoryLimit)}'", CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            _releasing.Release();
+        }
     }
 
     private static void Add(DbCommand command, string name, object value) =>

@@ -22,7 +22,7 @@ public sealed class DuckDbWarehouseException(string message, Exception inner) : 
                   $"(Pipeline:Warehouse:DuckDb:MaxTempDirectorySize is {options.MaxTempDirectorySize ?? "DuckDB's default, 90% of the free disk"}; free disk space or raise it)."
             : text.Contains("Out of Memory", StringComparison.OrdinalIgnoreCase)
                 ? $"The warehouse needed more memory than Pipeline:Warehouse:DuckDb:MemoryLimit ({options.MemoryLimit ?? "DuckDB's default"}) with " +
-                  $"{options.Threads} thread(s) and chunks of {options.ChunkRows:N0} rows allow; raise the limit or lower ChunkRows."
+                  $"{options.LoadThreads} load thread(s) and chunks of {options.ChunkRows:N0} rows allow; raise the limit or lower ChunkRows."
             : text.Contains("Permission denied", StringComparison.OrdinalIgnoreCase) || text.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase)
                 ? $"The warehouse file {path} or its folder cannot be written."
             : null;

@@ -49,18 +49,27 @@ internal sealed class DuckDbWarehouseLoad(DuckDBConnection connection, int chunk
         QUALIFY row_number() OVER (PARTITION BY product_id ORDER BY observed_at DESC, run_id DESC) = 1
         """;
 
+    /// <summary>
+    /// The staging tables, made anew for each chunk: rows deleted from a DuckDB table keep their storage, so a staging
+    /// table emptied by DELETE grew with the load (10M observations in one load ran out of memory).
+    /// </summary>
+    private const string StagedProducts = """
+        CREATE OR REPLACE TEMP TABLE stg_products (
+            product_id VARCHAR, source VARCHAR, source_id VARCHAR, title VARCHAR, category VARCHAR, brand VARCHAR,
+            price DECIMAL(18,9), rating DECIMAL(18,9), stock BIGINT, availability VARCHAR, content_hash VARCHAR,
+            last_changed TIMESTAMP);
+        """;
+
+    private const string StagedObservations = """
+        CREATE OR REPLACE TEMP TABLE stg_price_observations (
+            product_id VARCHAR, source VARCHAR, run_id VARCHAR, price DECIMAL(18,9), previous_price DECIMAL(18,9),
+            observed_at TIMESTAMP);
+        """;
+
     public async Task<WarehouseLoadResult> RunAsync(
         IAsyncEnumerable<Product> products, IAsyncEnumerable<PriceObservation> observations, CancellationToken ct)
     {
-        await ExecuteAsync("""
-            CREATE OR REPLACE TEMP TABLE stg_products (
-                product_id VARCHAR, source VARCHAR, source_id VARCHAR, title VARCHAR, category VARCHAR, brand VARCHAR,
-                price DECIMAL(18,9), rating DECIMAL(18,9), stock BIGINT, availability VARCHAR, content_hash VARCHAR,
-                last_changed TIMESTAMP);
-            CREATE OR REPLACE TEMP TABLE stg_price_observations (
-                product_id VARCHAR, source VARCHAR, run_id VARCHAR, price DECIMAL(18,9), previous_price DECIMAL(18,9),
-                observed_at TIMESTAMP);
-            """, ct).ConfigureAwait(false);
+        await ExecuteAsync(StagedProducts + StagedObservations, ct).ConfigureAwait(false);
         try
         {
             var productsLoaded = await IsEmptyAsync("products", ct).ConfigureAwait(false)
@@ -195,7 +204,7 @@ internal sealed class DuckDbWarehouseLoad(DuckDBConnection connection, int chunk
                 FROM stg_products {(unique ? "" : "QUALIFY row_number() OVER (PARTITION BY product_id ORDER BY rowid) = 1")}
                 """, ct, ("refresh_id", refreshId), ("loaded_at", loadedAt)).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
-        await ExecuteAsync("DELETE FROM stg_products", ct).ConfigureAwait(false);
+        await ExecuteAsync(StagedProducts, ct).ConfigureAwait(false);
         return inserted;
     }
 
@@ -248,7 +257,7 @@ internal sealed class DuckDbWarehouseLoad(DuckDBConnection connection, int chunk
             if (inserted == 0) return;
             foreach (var statement in ChunkChangesSql) await ExecuteAsync(statement, ct).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
-        await ExecuteAsync("DELETE FROM stg_price_observations; DROP TABLE IF EXISTS stg_new; DROP TABLE IF EXISTS stg_prev; DROP TABLE IF EXISTS stg_late;", ct)
+        await ExecuteAsync(StagedObservations + "DROP TABLE IF EXISTS stg_new; DROP TABLE IF EXISTS stg_prev; DROP TABLE IF EXISTS stg_late;", ct)
             .ConfigureAwait(false);
         return inserted;
     }
