@@ -39,8 +39,9 @@ public sealed class WarehouseRefresher(
     }
 
     /// <summary>
-    /// Runs a queued (or interrupted) refresh to its end, retrying failed attempts; refreshes in one process never
-    /// overlap (the wait between attempts lets others run).
+    /// Runs a queued (or interrupted) refresh to its end, retrying failed attempts. The attempts of refreshes in one
+    /// process never overlap; a refresh waiting for its retry holds nothing, so others run meanwhile (when the host
+    /// runs them side by side, as its refresh worker does).
     /// </summary>
     public async Task<WarehouseRefresh> ExecuteAsync(string refreshId, CancellationToken ct)
     {
@@ -48,18 +49,23 @@ public sealed class WarehouseRefresher(
                       ?? throw new InvalidOperationException($"Refresh {refreshId} does not exist.");
         if (refresh.Status.IsTerminal()) return refresh;
         var settings = options.Value.Warehouse;
-        // An attempt that was running when the process stopped counts as failed: it is recorded, and the retry loads
-        // everything again (idempotently), as after any failure.
+        // An attempt that was running when the process stopped counts as failed: it is recorded, and the next attempt
+        // loads the same changes again (idempotently), as after any failure other than a mismatch.
         var attempts = refresh.Attempts.Select(a => a.FinishedAt is null
             ? a with { FinishedAt = clock.GetUtcNow(), Status = "failed", Error = "interrupted: the process stopped during the attempt" }
             : a).ToList();
-        refresh = refresh with { StartedAt = refresh.StartedAt ?? clock.GetUtcNow() };
+        refresh = refresh with { Status = RunStatus.Running, StartedAt = refresh.StartedAt ?? clock.GetUtcNow(), Attempts = attempts.ToList() };
+        // Taken up after a restart: the attempts already used count, and a retry that was waiting waits out its time.
+        if (attempts.Count >= settings.RefreshMaxAttempts)
+            return await EndFailedAsync(refresh, attempts.Count, attempts[^1].Error).ConfigureAwait(false);
+        if (refresh.NextAttemptAt is { } next && next > clock.GetUtcNow())
+            await Task.Delay(next - clock.GetUtcNow(), clock, ct).ConfigureAwait(false);
         while (true)
         {
             var number = attempts.Count + 1;
-            // After counts that did not reconcile, the store's changes since the last position are not enough: the
-            // retry loads everything (idempotently). After any other failure the same changes are loaded again.
-            var fullReload = attempts.Count > 0 && attempts[^1].Error?.StartsWith(ReconciliationFailed, StringComparison.Ordinal) == true;
+            // After counts that did not reconcile, the store's changes since the last position are not enough: every
+            // later attempt of this refresh loads everything (idempotently). After other failures the same changes again.
+            var fullReload = attempts.Any(a => a.Error?.StartsWith(ReconciliationFailed, StringComparison.Ordinal) == true);
             var attempt = new RefreshAttempt(number, clock.GetUtcNow(), null, "running", null) { FullReload = fullReload };
             var (outcome, reconciled) = await AttemptAsync(refresh, attempts, attempt, ct).ConfigureAwait(false);
             attempts.Add(outcome);
@@ -76,22 +82,25 @@ public sealed class WarehouseRefresher(
                     refreshId, outcome.ProductsLoaded, outcome.ObservationsLoaded, number, reconciled?.Items.Count ?? 0);
                 break;
             }
-            if (number >= settings.RefreshMaxAttempts)
-            {
-                refresh = refresh with
-                {
-                    Status = RunStatus.Failed, FinishedAt = outcome.FinishedAt,
-                    Error = number == 1 ? outcome.Error : $"failed after {number} attempts; last: {outcome.Error}",
-                };
-                logger.LogError("Warehouse refresh {RefreshId} failed after {Attempts} attempts: {Error}", refreshId, number, outcome.Error);
-                break;
-            }
+            if (number >= settings.RefreshMaxAttempts) return await EndFailedAsync(refresh, number, outcome.Error).ConfigureAwait(false);
             var delay = RetryDelay(settings.RefreshRetryDelay, number);
             refresh = refresh with { Error = outcome.Error, NextAttemptAt = clock.GetUtcNow() + delay };
             logger.LogWarning("Warehouse refresh {RefreshId} attempt {Attempt} failed; retrying in {Delay}: {Error}", refreshId, number, delay, outcome.Error);
             await runs.UpdateRefreshAsync(refresh, CancellationToken.None).ConfigureAwait(false);
             await Task.Delay(delay, clock, ct).ConfigureAwait(false);
         }
+        await runs.UpdateRefreshAsync(refresh, CancellationToken.None).ConfigureAwait(false);
+        return refresh;
+    }
+
+    private async Task<WarehouseRefresh> EndFailedAsync(WarehouseRefresh refresh, int attempts, string? error)
+    {
+        refresh = refresh with
+        {
+            Status = RunStatus.Failed, FinishedAt = clock.GetUtcNow(), NextAttemptAt = null,
+            Error = attempts == 1 ? error : $"failed after {attempts} attempts; last: {error}",
+        };
+        logger.LogError("Warehouse refresh {RefreshId} failed after {Attempts} attempts: {Error}", refresh.RefreshId, attempts, error);
         await runs.UpdateRefreshAsync(refresh, CancellationToken.None).ConfigureAwait(false);
         return refresh;
     }

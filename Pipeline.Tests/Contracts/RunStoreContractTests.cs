@@ -351,4 +351,29 @@ public abstract class RunStoreContractTests : IAsyncLifetime
         Assert.Equal(["refresh-2", "refresh-1"], listed.Select(r => r.RefreshId).ToList());
         Assert.Single(await store.ListRefreshesAsync(1, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task A_refresh_keeps_its_attempts_and_is_found_by_its_trigger_newest_first()
+    {
+        var store = await CreateRunStoreAsync();
+        var older = new WarehouseRefresh { RefreshId = "refresh-a", Status = RunStatus.Queued, CreatedAt = T0, Trigger = "run:r-1" };
+        var newer = new WarehouseRefresh { RefreshId = "refresh-b", Status = RunStatus.Queued, CreatedAt = T0.AddMinutes(5), Trigger = "run:r-1" };
+        await store.CreateRefreshAsync(older, CancellationToken.None);
+        await store.CreateRefreshAsync(newer, CancellationToken.None);
+        await store.CreateRefreshAsync(new WarehouseRefresh { RefreshId = "refresh-c", Status = RunStatus.Queued, CreatedAt = T0.AddMinutes(9), Trigger = "api" },
+            CancellationToken.None);
+        var retrying = newer with
+        {
+            Status = RunStatus.Running, StartedAt = T0.AddMinutes(5), NextAttemptAt = T0.AddMinutes(6), Error = "IOException: disk",
+            Attempts = [new RefreshAttempt(1, T0.AddMinutes(5), T0.AddMinutes(5).AddSeconds(3), "failed", "IOException: disk") { ProductsLoaded = 7, FullReload = true }],
+        };
+        await store.UpdateRefreshAsync(retrying, CancellationToken.None);
+
+        var found = await store.GetLatestRefreshAsync("run:r-1", CancellationToken.None);
+        Assert.Equal(retrying, found);
+        Assert.Equal(retrying, await store.GetRefreshAsync("refresh-b", CancellationToken.None));
+        Assert.Equal("refresh-c", (await store.GetLatestRefreshAsync("api", CancellationToken.None))?.RefreshId);
+        Assert.Null(await store.GetLatestRefreshAsync("run:r-404", CancellationToken.None));
+        Assert.Empty((await store.GetRefreshAsync("refresh-a", CancellationToken.None))!.Attempts);
+    }
 }

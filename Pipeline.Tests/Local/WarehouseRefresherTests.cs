@@ -151,7 +151,56 @@ public sealed class WarehouseRefresherTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Products_written_while_a_refresh_reads_wait_for_the_next_and_changed_ones_are_loaded_at_their_newer_state()
+    public async Task A_gap_below_the_loaded_position_is_found_by_the_reconciliation_and_filled_by_a_full_reload()
+    {
+        var store = await TwoEpochsAsync();
+        Assert.Equal(RunStatus.Succeeded, (await RefreshAsync(Refresher())).Status);
+        var ofSeven = (await _warehouse.PriceHistoryAsync("synthetic:7", CancellationToken.None)).Count;
+        // The warehouse loses rows it had loaded (an older copy of its file put back, a table edited by hand): the
+        // store's feed has nothing new after the position, so only the reconciliation can see the gap.
+        using (var connection = new DuckDB.NET.Data.DuckDBConnection($"Data Source={WarehousePath}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM price_observations WHERE product_id = 'synthetic:7'";
+            Assert.Equal(ofSeven, command.ExecuteNonQuery());
+        }
+
+        var refresh = await RefreshAsync(Refresher());
+
+        Assert.Equal(RunStatus.Succeeded, refresh.Status);
+        Assert.Equal([("failed", false, 0L), ("succeeded", true, (long)ofSeven)],
+            refresh.Attempts.Select(a => (a.Status, a.FullReload, a.ObservationsLoaded)));
+        Assert.Equal($"reconciliation failed: synthetic: store 3000 products / {store.Observations} observations, warehouse 3000 / {store.Observations - ofSeven}",
+            refresh.Attempts[0].Error);
+        Assert.Equal(ofSeven, (await _warehouse.PriceHistoryAsync("synthetic:7", CancellationToken.None)).Count);
+        Assert.True((await Refresher().ReconcileAsync(CancellationToken.None)).Matches);
+    }
+
+    [Fact]
+    public async Task A_refresh_taken_up_after_a_restart_counts_the_attempts_it_already_used()
+    {
+        await TwoEpochsAsync();
+        var refresher = Refresher(maxAttempts: 2);
+        var created = await refresher.CreateAsync("test", CancellationToken.None);
+        var start = _clock.GetUtcNow();
+        // As a process that stopped during the second attempt left it.
+        await _runs.UpdateRefreshAsync(created with
+        {
+            Status = RunStatus.Running, StartedAt = start,
+            Attempts = [new RefreshAttempt(1, start, start, "failed", "IOException: disk"), new RefreshAttempt(2, start, null, "running", null)],
+        }, CancellationToken.None);
+
+        var ended = await refresher.ExecuteAsync(created.RefreshId, CancellationToken.None);
+
+        Assert.Equal(RunStatus.Failed, ended.Status);
+        Assert.Equal("failed after 2 attempts; last: interrupted: the process stopped during the attempt", ended.Error);
+        Assert.Equal(["failed", "failed"], ended.Attempts.Select(a => a.Status));
+        Assert.Null(await _store.GetConsumerPositionAsync(WarehouseRefresher.FeedConsumer, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_feed_hands_a_refresh_the_products_the_store_held_at_its_position_at_their_newest_state()
     {
         await _store.UpsertAsync(Synthetic(200, 7), "run-1", T1, CancellationToken.None);
         var upTo = await _store.CurrentPositionAsync(CancellationToken.None);

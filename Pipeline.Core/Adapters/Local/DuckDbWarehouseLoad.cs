@@ -75,8 +75,10 @@ internal sealed class DuckDbWarehouseLoad(DuckDBConnection connection, int chunk
             var productsLoaded = await IsEmptyAsync("products", ct).ConfigureAwait(false)
                 ? await BulkLoadProductsAsync(products, ct).ConfigureAwait(false)
                 : await LoadProductsAsync(products, ct).ConfigureAwait(false);
+            // What an earlier load that failed part way, or a migration, left marked first: the chunks below compute a
+            // new observation's change from its product's latest price, which a marked product may not have yet.
+            await RecomputePendingChangesAsync(ct).ConfigureAwait(false);
             var inserted = await LoadObservationsAsync(observations, ct).ConfigureAwait(false);
-            // Also what an earlier load that failed part way left pending.
             await RecomputePendingChangesAsync(ct).ConfigureAwait(false);
             return new WarehouseLoadResult(productsLoaded, inserted);
         }

@@ -79,7 +79,7 @@ internal static class DuckDbWarehouseSchema
             await InTransactionAsync(connection, MigrateFromVersion2, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Version 1: copy into the new tables (observations in time order), then compute every change once.</summary>
+    /// <summary>Version 1: copy into the new tables (observations in time order); the changes come with version 3's marks.</summary>
     private static string MigrateFromVersion1 => $"""
         ALTER TABLE products RENAME TO products_v1;
         ALTER TABLE price_observations RENAME TO price_observations_v1;
@@ -92,15 +92,19 @@ internal static class DuckDbWarehouseSchema
             FROM price_observations_v1 ORDER BY observed_at, run_id, product_id;
         DROP TABLE products_v1;
         DROP TABLE price_observations_v1;
-        INSERT INTO price_changes {DuckDbWarehouseLoad.ChangesOf("price_observations")} ORDER BY observed_at, product_id;
         INSERT INTO warehouse_schema VALUES (2);
         """;
 
-    /// <summary>Version 2: each product's latest observation, from the observations (price_changes is already right).</summary>
+    /// <summary>
+    /// Version 2: the tables of each product's latest price and of the products to recompute, with every product marked.
+    /// A version-2 load committed observations before their changes, so a file whose load failed part way lacks changes
+    /// (the loss this version fixes): the next load recomputes every product's changes and latest price from its
+    /// history, a bucket at a time, as it does for any marked product. Nothing here works on more than the product ids.
+    /// </summary>
     private static string MigrateFromVersion2 => $"""
         {PriceLatest}
         {PriceChangesPending}
-        INSERT INTO price_latest {DuckDbWarehouseLoad.LatestOf("(SELECT product_id, source, run_id, price, observed_at FROM price_observations)")};
+        INSERT INTO price_changes_pending SELECT DISTINCT product_id FROM price_observations;
         UPDATE warehouse_schema SET version = 3;
         """;
 

@@ -459,6 +459,11 @@ public sealed class DynamoDbRunStore : IRunStore
         ArgumentNullException.ThrowIfNull(refresh);
         try
         {
+            // The trigger's pointer first: a crash between the two writes leaves a pointer to no refresh (read as none),
+            // never a refresh that its run cannot find.
+            var pointer = R.RefreshTriggerKey(refresh.Trigger);
+            pointer[R.RefreshId] = S(refresh.RefreshId);
+            await _db.PutItemAsync(new PutItemRequest { TableName = Table, Item = pointer }, ct).ConfigureAwait(false);
             await _db.PutItemAsync(new PutItemRequest
             {
                 TableName = Table,
@@ -466,9 +471,6 @@ public sealed class DynamoDbRunStore : IRunStore
                 ConditionExpression = "attribute_not_exists(#pk)",
                 ExpressionAttributeNames = new() { ["#pk"] = R.Pk },
             }, ct).ConfigureAwait(false);
-            var pointer = R.RefreshTriggerKey(refresh.Trigger);
-            pointer[R.RefreshId] = S(refresh.RefreshId);
-            await _db.PutItemAsync(new PutItemRequest { TableName = Table, Item = pointer }, ct).ConfigureAwait(false);
             return refresh;
         }
         catch (ConditionalCheckFailedException)
