@@ -166,4 +166,25 @@ public sealed partial class DuckDbWarehouseLoadTests
         var newest = await reopened.PriceChangesAsync(null, 100, CancellationToken.None);
         Assert.All(newest, c => Assert.Equal((c.NewPrice - 1, T1.AddHours(3)), (c.OldPrice, c.ObservedAt)));
     }
+
+    [Fact]
+    public async Task The_newest_changes_are_the_same_whichever_time_window_holds_them()
+    {
+        var w = NewWarehouse(new DuckDbWarehouseOptions { ChunkRows = 1_000 });
+        // Changes at T1+2h (epoch 2), T1+3h (epoch 3) and T1+50h (epoch 50): the last hour before the newest holds 300, the
+        // last day the same, the last month all 900.
+        foreach (var epoch in new[] { 1, 2, 3, 50 })
+            await w.LoadAsync($"e{epoch}", Stream(Synthetic(300, epoch)), Stream(SyntheticObservations(300, epoch)), CancellationToken.None);
+        var expected = new[] { 50, 3, 2 }
+            .SelectMany(epoch => Enumerable.Range(1, 300).Select(id => (Id: $"synthetic:{id}", At: T1.AddHours(epoch))).OrderBy(c => c.Id, StringComparer.Ordinal))
+            .ToList();
+
+        foreach (var limit in new[] { 1, 299, 300, 301, 900, 1000 })
+        {
+            var changes = await w.PriceChangesAsync(null, limit, CancellationToken.None);
+            Assert.Equal(expected.Take(limit), changes.Select(c => (c.Id, c.ObservedAt)));
+            Assert.Equal(changes, await w.PriceChangesAsync("synthetic", limit, CancellationToken.None));
+        }
+        Assert.Empty(await w.PriceChangesAsync("dummyjson", 10, CancellationToken.None));
+    }
 }

@@ -270,15 +270,37 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
         return await QueryAsync(JoinedChangesSql(filter, order), bind, MapChange, ct).ConfigureAwait(false);
     }
 
-    public Task<IReadOnlyList<PriceChange>> PriceChangesAsync(string? source, int limit, CancellationToken ct)
+    /// <summary>How far back from the newest change the newest-first query looks first, then wider, then everywhere.</summary>
+    private static readonly TimeSpan[] NewestWindows = [TimeSpan.FromHours(1), TimeSpan.FromDays(1), TimeSpan.FromDays(30)];
+
+    /// <summary>
+    /// The newest changes. The load appends changes in time order, so the newest are in the last row groups; a top-N
+    /// over the whole table still reads every row group before its threshold can skip any (at 10M observations, 115 ms
+    /// for one source). So it asks first for the changes of the last hour before the newest one (a plain filter, which
+    /// skips every older row group: 29 ms), then of the last day and month, then of all time: when a window holds
+    /// <c>limit</c> rows, no older row can be among the newest <c>limit</c>.
+    /// </summary>
+    public async Task<IReadOnlyList<PriceChange>> PriceChangesAsync(string? source, int limit, CancellationToken ct)
     {
         limit = Math.Clamp(limit, 1, 1000);
-        return ChangesAsync(source is null ? "true" : "c.source = $source", "c.observed_at DESC, c.product_id",
-            c =>
+        var filter = source is null ? "true" : "c.source = $source";
+        void Bind(DbCommand c)
+        {
+            if (source is not null) Add(c, "source", source);
+            Add(c, "limit", limit);
+        }
+        var newest = await QueryAsync("SELECT max(observed_at) FROM price_changes", _ => { },
+            r => r.IsDBNull(0) ? (DateTime?)null : r.GetDateTime(0), ct).ConfigureAwait(false);
+        if (newest is [{ } latest])
+        {
+            foreach (var window in NewestWindows)
             {
-                if (source is not null) Add(c, "source", source);
-                Add(c, "limit", limit);
-            }, limit, ct);
+                var within = await QueryAsync(TopChangesSql($"{filter} AND c.observed_at >= $since", "c.observed_at DESC, c.product_id"),
+                    c => { Bind(c); Add(c, "since", latest - window); }, MapChange, ct).ConfigureAwait(false);
+                if (within.Count >= limit) return within;
+            }
+        }
+        return await ChangesAsync(filter, "c.observed_at DESC, c.product_id", Bind, limit, ct).ConfigureAwait(false);
     }
 
     public Task<IReadOnlyList<PriceChange>> BiggestMovesAsync(string? source, DateTimeOffset since, bool drops, int limit, CancellationToken ct)
