@@ -96,14 +96,3 @@ public sealed class TransformHandler(
         return applied ? TransformOutcome.Transformed : TransformOutcome.AlreadyTransformed;
     }
 }
-
-/// <summary>Told when a run reaches its end (e.g. to start the warehouse refresh).</summary>
-public interface IRunCompletionListener
-{
-    Task OnRunFinishedAsync(IngestionRun run, CancellationToken ct);
-}
-
-public sealed class NoRunCompletionListener : IRunCompletionListener
-{
-    public Task OnRunFinishedAsync(IngestionRun run, CancellationToken ct) => Task.CompletedTask;
-}

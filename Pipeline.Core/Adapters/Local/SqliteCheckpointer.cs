@@ -8,7 +8,7 @@ namespace Pipeline.Core.Adapters.Local;
 /// <summary>
 /// Checkpoints a WAL-mode SQLite file on a connection and a thread of its own, so that the single writer does not copy
 /// pages back into the database or wait for a checkpoint's two fsyncs itself (SQLite's automatic checkpoint runs inside
-/// the commit that crosses its threshold; docs/performance.md, sixth round).
+/// the commit that crosses its threshold; docs/performance.md).
 /// <para>
 /// The writer reports the pages each commit appended to the WAL. Every <see cref="PassFrames"/> pages, a PASSIVE pass
 /// copies what the readers allow. Copying alone does not bound the WAL: SQLite starts it over only when a write

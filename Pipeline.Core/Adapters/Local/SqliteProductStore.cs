@@ -35,7 +35,7 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
     /// <summary>
     /// Memory SQLite's sorter may hold while it builds an index (beyond it, it merges runs from temp files). The builds
     /// run beside the warehouse load at a run's end, where the process peaks: 8 MiB instead of 16 took 15-30 MiB off a
-    /// 1M run's peak (fifth round), and 2 instead of 8 another 20-35 MiB (seventh round), with index builds no slower
+    /// 1M run's peak, and 2 instead of 8 another 20-35 MiB, with index builds no slower
     /// (docs/performance.md).
     /// </summary>
     private const int SortMemoryMiB = 2;
@@ -100,7 +100,7 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
         foreach (var (table, column) in new[] { ("products", "change_seq"), ("price_observations", "change_seq"), ("products", "created_seq") })
             if (session.Statement($"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = '{column}'").ScalarInt64() == 0)
                 session.Execute($"ALTER TABLE {table} ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0");
-        // Stores written before the seventh round also had an index on observed_at that no query read: it cost a
+        // Older stores also had an index on observed_at that no query read: it cost a
         // B-tree insert per observation, so it goes.
         session.Execute("""
             CREATE INDEX IF NOT EXISTS price_observations_change ON price_observations (change_seq);
