@@ -138,7 +138,7 @@ public sealed class WarehouseRefresher(
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             logger.LogError(ex, "Warehouse refresh {RefreshId} attempt {Attempt} failed", refresh.RefreshId, attempt.Attempt);
-            return (attempt with { FinishedAt = clock.GetUtcNow(), Status = "failed", Error = $"{ex.GetType().Name}: {FirstLine(ex.Message)}" }, null);
+            return (attempt with { FinishedAt = clock.GetUtcNow(), Status = "failed", Error = $"{ex.GetType().Name}: {ErrorMessage.FirstLine(ex.Message)}" }, null);
         }
         finally
         {
@@ -148,13 +148,6 @@ public sealed class WarehouseRefresher(
             await Task.WhenAny(recorded).ConfigureAwait(false);
             _ = recorded.Exception;
         }
-    }
-
-    private static string FirstLine(string message)
-    {
-        var line = message.AsSpan().Trim();
-        var end = line.IndexOfAny('\r', '\n');
-        return (end < 0 ? line : line[..end]).ToString();
     }
 
     private async Task<(WarehouseLoadResult, Reconciliation)> LoadAndReconcileAsync(string refreshId, bool fullReload, CancellationToken ct)

@@ -4,6 +4,7 @@ using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Sources;
 using Pipeline.Core.Stages;
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Local;
 
@@ -34,11 +35,7 @@ public sealed class SqliteProductStoreLoadTests : IAsyncLifetime
     }
 
     /// <summary>Synthetic products, parsed as the transform parses them (content hash included).</summary>
-    private static List<Product> Synthetic(int count, int epoch = 1) =>
-        Enumerable.Range(0, (count + 99) / 100)
-            .SelectMany(page => CatalogPageParser.Parse(SyntheticSource.GeneratePage(42, epoch, count, page * 100, Math.Min(100, count - page * 100)),
-                CatalogFormat.DummyJson, new ParseContext("synthetic", "run-1", "k", T1)).Products)
-            .ToList();
+    private static List<Product> Synthetic(int count, int epoch = 1) => SyntheticProducts.Parsed(count, 42, epoch, "run-1", T1);
 
     /// <summary>SQLite's own check of the store's file: "ok", or what it found wrong.</summary>
     private async Task<string?> IntegrityCheckAsync()

@@ -5,7 +5,6 @@ using Pipeline.Core.Adapters.Local;
 using Pipeline.Core.Configuration;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
-using Pipeline.Core.Sources;
 using Pipeline.Core.Stages;
 using Pipeline.Tests.Support;
 
@@ -47,11 +46,7 @@ public sealed class WarehouseRefresherTests : IAsyncLifetime
     private string WarehousePath => Path.Combine(_dir.Path, "warehouse.duckdb");
 
     /// <summary>Synthetic products of one seed: a product keeps its id across seeds, and nearly every price differs.</summary>
-    private static List<Product> Synthetic(int count, int seed) =>
-        Enumerable.Range(0, (count + 99) / 100)
-            .SelectMany(page => CatalogPageParser.Parse(SyntheticSource.GeneratePage(seed, 1, count, page * 100, Math.Min(100, count - page * 100)),
-                CatalogFormat.DummyJson, new ParseContext("synthetic", $"run-{seed}", "k", T1)).Products)
-            .ToList();
+    private static List<Product> Synthetic(int count, int seed) => SyntheticProducts.Parsed(count, seed, 1, $"run-{seed}", T1);
 
     private WarehouseRefresher Refresher(IWarehouse? warehouse = null, IRunStore? runs = null, int maxAttempts = 4) =>
         new(_store, runs ?? _runs, warehouse ?? _warehouse, _clock,

@@ -15,7 +15,6 @@ namespace Pipeline.Core.Adapters.Local;
 public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
 {
     private readonly string _connectionString;
-    private readonly string _tempDirectory;
     private readonly string _path;
     private readonly TimeProvider _clock;
     private readonly DuckDbWarehouseOptions _options;
@@ -31,7 +30,6 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         _connectionString = $"Data Source={full}";
-        _tempDirectory = full + ".tmp";
         _path = full;
         _clock = clock;
         _options = options ?? new DuckDbWarehouseOptions();
@@ -65,7 +63,7 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
                 await DuckDbWarehouseSchema.ExecuteAsync(root, $"SET threads = {_options.EffectiveThreads}", ct).ConfigureAwait(false);
                 // Beyond the memory limit DuckDB spills to this folder beside the database file (in the data directory);
                 // a cap, when set, makes a load that would need more fail with DuckDB's own message instead of filling the disk.
-                await DuckDbWarehouseSchema.ExecuteAsync(root, $"SET temp_directory = '{_tempDirectory.Replace("'", "''", StringComparison.Ordinal)}'", ct)
+                await DuckDbWarehouseSchema.ExecuteAsync(root, $"SET temp_directory = '{(_path + ".tmp").Replace("'", "''", StringComparison.Ordinal)}'", ct)
                     .ConfigureAwait(false);
                 if (!string.IsNullOrWhiteSpace(_options.MaxTempDirectorySize))
                     await DuckDbWarehouseSchema.ExecuteAsync(root, $"SET max_temp_directory_size = '{MemoryLimit(_options.MaxTempDirectorySize)}'", ct)
@@ -184,13 +182,14 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
         try
         {
             if (Volatile.Read(ref _queries) > 0) return;
-            await DuckDbWarehouseSchema.ExecuteAsync(connection, "SET memory_limit = '1MB'", CancellationToken.None).ConfigureAwait(false);
-            await DuckDbWarehouseSchema.ExecuteAsync(connection, $"SET memory_limit = '{MemoryLimit(_options.MemoryLimit)}'", CancellationToken.None)
-                .ConfigureAwait(false);
-        }
-        catch (DuckDBException)
-        {
-            // Nothing could be evicted (a block still pinned): the memory stays cached, as it would have anyway.
+            try
+            {
+                await DuckDbWarehouseSchema.ExecuteAsync(connection, "SET memory_limit = '1MB'", CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (DuckDBException)
+            {
+                // Nothing could be evicted (a block still pinned): the memory stays cached, as it would have anyway.
+            }
             await DuckDbWarehouseSchema.ExecuteAsync(connection, $"SET memory_limit = '{MemoryLimit(_options.MemoryLimit)}'", CancellationToken.None)
                 .ConfigureAwait(false);
         }

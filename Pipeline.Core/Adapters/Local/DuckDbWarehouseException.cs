@@ -1,4 +1,5 @@
 using DuckDB.NET.Data;
+using Pipeline.Core.Domain;
 
 namespace Pipeline.Core.Adapters.Local;
 
@@ -26,12 +27,6 @@ public sealed class DuckDbWarehouseException(string message, Exception inner) : 
             : text.Contains("Permission denied", StringComparison.OrdinalIgnoreCase) || text.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase)
                 ? $"The warehouse file {path} or its folder cannot be written."
             : null;
-        return what is null ? null : new DuckDbWarehouseException($"{what} DuckDB: {FirstLine(text)}", error);
-    }
-
-    private static string FirstLine(string text)
-    {
-        var end = text.IndexOfAny(['\r', '\n']);
-        return end < 0 ? text : text[..end];
+        return what is null ? null : new DuckDbWarehouseException($"{what} DuckDB: {ErrorMessage.FirstLine(text)}", error);
     }
 }

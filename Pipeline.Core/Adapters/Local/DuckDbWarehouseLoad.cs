@@ -352,18 +352,8 @@ internal sealed class DuckDbWarehouseLoad(DuckDBConnection connection, int chunk
     /// <summary>Runs <paramref name="work"/> in one transaction, then checkpoints what it committed.</summary>
     private async Task InTransactionAsync(Func<Task> work, CancellationToken ct)
     {
-        await ExecuteAsync("BEGIN TRANSACTION", ct).ConfigureAwait(false);
-        try
-        {
-            await work().ConfigureAwait(false);
-            await ExecuteAsync("COMMIT", ct).ConfigureAwait(false);
-            await CheckpointAsync(ct).ConfigureAwait(false);
-        }
-        catch
-        {
-            await DuckDbWarehouseSchema.RollbackAsync(connection).ConfigureAwait(false);
-            throw;
-        }
+        await DuckDbWarehouseSchema.InTransactionAsync(connection, work, ct).ConfigureAwait(false);
+        await CheckpointAsync(ct).ConfigureAwait(false);
     }
 
     private async Task<long> ExecuteAsync(string sql, CancellationToken ct, params (string Name, object Value)[] parameters)

@@ -74,9 +74,9 @@ internal static class DuckDbWarehouseSchema
                 """, ct).ConfigureAwait(false);
             return;
         }
-        if (!hasVersion) await InTransactionAsync(connection, MigrateFromVersion1, ct).ConfigureAwait(false);
+        if (!hasVersion) await InTransactionAsync(connection, () => ExecuteAsync(connection, MigrateFromVersion1, ct), ct).ConfigureAwait(false);
         if (await ScalarAsync(connection, "SELECT max(version) FROM warehouse_schema", ct).ConfigureAwait(false) < 3)
-            await InTransactionAsync(connection, MigrateFromVersion2, ct).ConfigureAwait(false);
+            await InTransactionAsync(connection, () => ExecuteAsync(connection, MigrateFromVersion2, ct), ct).ConfigureAwait(false);
     }
 
     /// <summary>Version 1: copy into the new tables (observations in time order); the changes come with version 3's marks.</summary>
@@ -108,12 +108,13 @@ internal static class DuckDbWarehouseSchema
         UPDATE warehouse_schema SET version = 3;
         """;
 
-    private static async Task InTransactionAsync(DuckDBConnection connection, string sql, CancellationToken ct)
+    /// <summary>Runs <paramref name="work"/> in one transaction on <paramref name="connection"/>, rolled back if it fails.</summary>
+    public static async Task InTransactionAsync(DuckDBConnection connection, Func<Task> work, CancellationToken ct)
     {
         await ExecuteAsync(connection, "BEGIN TRANSACTION", ct).ConfigureAwait(false);
         try
         {
-            await ExecuteAsync(connection, sql, ct).ConfigureAwait(false);
+            await work().ConfigureAwait(false);
             await ExecuteAsync(connection, "COMMIT", ct).ConfigureAwait(false);
         }
         catch

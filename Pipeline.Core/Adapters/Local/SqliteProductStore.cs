@@ -455,17 +455,15 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
         ReadRowsAsync($"SELECT {WarehouseColumns} FROM products WHERE change_seq > $after AND created_seq <= $upTo ORDER BY id",
             c => c.With("$after", after).With("$upTo", upTo), ReadWarehouseProduct, ct);
 
-    public async Task<IReadOnlyList<SourceCounts>> CountsAsync(CancellationToken ct) =>
-        await CountsAsync(null, ct).ConfigureAwait(false);
+    public Task<IReadOnlyList<SourceCounts>> CountsAsync(CancellationToken ct) => CountBySourceAsync(null, ct);
 
-    public async Task<IReadOnlyList<SourceCounts>> CountsAtAsync(long position, CancellationToken ct) =>
-        await CountsAsync(position, ct).ConfigureAwait(false);
+    public Task<IReadOnlyList<SourceCounts>> CountsAtAsync(long position, CancellationToken ct) => CountBySourceAsync(position, ct);
 
     /// <summary>
     /// Products and observations per source, all or those written at or before <paramref name="position"/>, read in one
     /// snapshot. An observation's source is its product id's prefix (<c>source:sourceId</c>).
     /// </summary>
-    private async Task<IReadOnlyList<SourceCounts>> CountsAsync(long? position, CancellationToken ct)
+    private async Task<IReadOnlyList<SourceCounts>> CountBySourceAsync(long? position, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
         await using var transaction = connection.BeginTransaction(deferred: true);
