@@ -118,12 +118,12 @@ public sealed class RunProgressCardTests : MudTestContext
         var refresh = (await _runs.GetLatestRefreshAsync($"run:{runId}", CancellationToken.None))!;
         await _runs.UpdateRefreshAsync(refresh with
         {
-            Status = RunStatus.Succeeded, Error = null, NextAttemptAt = null, FinishedAt = DateTimeOffset.UtcNow, ProductsLoaded = 290, ObservationsLoaded = 290,
+            Status = RunStatus.Succeeded, Error = null, NextAttemptAt = null, FinishedAt = DateTimeOffset.UtcNow, ProductsLoaded = 290_000, ObservationsLoaded = 1_290_000,
             Attempts = [.. refresh.Attempts, new RefreshAttempt(2, start, start, "succeeded", null)],
         }, CancellationToken.None);
 
         Assert.Equal(RunStatus.Succeeded, (await finished.Task.WaitAsync(TimeSpan.FromSeconds(10))).Status);
-        await card.WaitForAssertionAsync(() => Assert.Contains("290 products, 290 observations loaded", card.Find("#run-refresh").TextContent),
+        await card.WaitForAssertionAsync(() => Assert.Contains("290,000 products, 1,290,000 observations loaded", card.Find("#run-refresh").TextContent),
             TimeSpan.FromSeconds(10));
         Assert.Empty(card.FindAll("#run-refresh-retry"));
     }
