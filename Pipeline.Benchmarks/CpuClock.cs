@@ -1,4 +1,4 @@
-using Pipeline.Core.Adapters.Local;
+using Pipeline.Adapters.Local;
 
 namespace Pipeline.Benchmarks;
 

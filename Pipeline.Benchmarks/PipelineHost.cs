@@ -1,15 +1,16 @@
+extern alias web;
+
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
-using Pipeline.Web.Hosting;
 using Pipeline.Web.Security;
 
 namespace Pipeline.Benchmarks;
 
 /// <summary>
-/// The real Web host, composed as Program.cs does it (<c>AddPipelineWeb</c>/<c>UsePipelineWeb</c>), with the embedded
+/// The real Web host, composed by Program.cs's own <c>AddParts</c>/<c>UseParts</c>, with the embedded
 /// backends in a fresh data directory and Kestrel on 127.0.0.1 with an ephemeral port.
 /// </summary>
 public static class PipelineHost
@@ -20,7 +21,7 @@ public static class PipelineHost
         {
             Args = [],
             EnvironmentName = "Production",
-            ApplicationName = typeof(WebRegistration).Assembly.GetName().Name,
+            ApplicationName = typeof(web::Program).Assembly.GetName().Name,
             ContentRootPath = AppContext.BaseDirectory,
         });
         var settings = new Dictionary<string, string?>
@@ -34,9 +35,9 @@ public static class PipelineHost
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.AddPipelineWeb();
+        web::Program.AddParts(builder);
         var app = builder.Build();
-        app.UsePipelineWeb();
+        web::Program.UseParts(app);
         await app.StartAsync();
         return app;
     }

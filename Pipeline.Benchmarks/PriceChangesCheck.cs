@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using DuckDB.NET.Data;
-using Pipeline.Core.Adapters.Local;
+using Pipeline.Adapters.Local;
 using Pipeline.Core.Domain;
 
 namespace Pipeline.Benchmarks;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using DuckDB.NET.Data;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
-using Pipeline.Core.Adapters.Local;
+using Pipeline.Adapters.Local;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using Pipeline.Core.Adapters.Local;
+using Pipeline.Adapters.Local;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Sources;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Stages;
+using Pipeline.Runtime;
 using Pipeline.Web.Hosting;
 
 namespace Pipeline.Benchmarks;

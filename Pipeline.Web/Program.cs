@@ -1,4 +1,12 @@
+using Pipeline.Adapters.Aws;
+using Pipeline.Adapters.Google;
+using Pipeline.Adapters.Local;
+using Pipeline.Core.Configuration;
+using Pipeline.Runtime;
+using Pipeline.Web.Api;
+using Pipeline.Web.Components;
 using Pipeline.Web.Hosting;
+using Pipeline.Web.Scheduling;
 using Pipeline.Web.Security;
 
 // `dotnet run --project Pipeline.Web -- hash-password` reads a password from standard input and prints the value for
@@ -16,15 +24,39 @@ if (args is ["hash-password", ..])
 }
 
 var builder = WebApplication.CreateBuilder(args);
-
-builder.AddPipelineWeb();
-
+Program.AddParts(builder);
 var app = builder.Build();
-
-app.UsePipelineWeb();
-
+Program.UseParts(app);
 app.Run();
 return 0;
 
-/// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>
-public partial class Program;
+/// <summary>The app's parts, in order (the benchmarks' host composes the same). Also the entry point WebApplicationFactory finds.</summary>
+public partial class Program
+{
+    public static void AddParts(WebApplicationBuilder builder)
+    {
+        builder.AddPipelineHostDefaults();                                // settings beside the binaries, data directory
+        var (services, configuration) = (builder.Services, builder.Configuration);
+        services.AddPipelineSecurity(configuration, builder.Environment); // sign-in, cookies, headers, rate and body limits
+        services.AddPipelineCore(configuration);                          // options, sources, stages, health checks
+        services.AddLocalAdapters(configuration);                         // local stream, folder raw zone, SQLite, DuckDB
+        services.AddAwsAdapters(configuration);                           // Kinesis, S3, DynamoDB
+        services.AddGoogleAdapters(configuration);                        // BigQuery
+        services.AddPipelineRuntime(configuration);                       // queues and workers; the local event-source mappings
+        services.AddPipelineScheduling(configuration);                    // Hangfire schedules
+        services.AddPipelineApi(configuration);                           // REST API under /api
+        services.AddPipelineDashboard();                                  // Blazor Server + MudBlazor
+    }
+
+    public static void UseParts(WebApplication app)
+    {
+        app.UsePipelineHostDefaults();  // error page and HSTS outside Development, status code pages
+        app.UsePipelineSecurity();      // forwarded headers, security headers, authentication, limits
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapPipelineHealth();        // /health
+        app.MapPipelineApi();           // /api (API key)
+        app.MapPipelineScheduling();    // /hangfire
+        app.MapPipelineDashboard();     // the pages (signed in)
+    }
+}

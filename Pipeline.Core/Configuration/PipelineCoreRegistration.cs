@@ -6,15 +6,17 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Pipeline.Core.Adapters.BigQuery;
-using Pipeline.Core.Adapters.Local;
+using Pipeline.Core.Health;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Sources;
 using Pipeline.Core.Stages;
 
 namespace Pipeline.Core.Configuration;
 
-/// <summary>Registers the pipeline's stages, sources and the adapter configured for each port. Shared by the Web host and the Lambdas.</summary>
+/// <summary>
+/// Registers the pipeline's options, sources, stages and health checks. Shared by the Web host and the Lambdas; the adapter
+/// serving each port is registered by its own project (<c>AddLocalAdapters</c>, <c>AddAwsAdapters</c>, <c>AddGoogleAdapters</c>).
+/// </summary>
 public static class PipelineCoreRegistration
 {
     public static IServiceCollection AddPipelineCore(this IServiceCollection services, IConfiguration configuration)
@@ -40,7 +42,6 @@ public static class PipelineCoreRegistration
             .ValidateOnStart();
 
         AddSources(services, configuration);
-        AddAdapters(services, configuration);
 
         services.TryAddSingleton<IRawZoneNotifications, NoRawZoneNotifications>();
         services.TryAddSingleton<IRunCompletionListener, NoRunCompletionListener>();
@@ -91,110 +92,4 @@ public static class PipelineCoreRegistration
         options.Retry.MaxRetryAttempts = section.GetValue("MaxRetries", 3);
         options.Retry.Delay = TimeSpan.FromMilliseconds(section.GetValue("RetryDelayMs", 500));
     }
-
-    private static void AddAdapters(IServiceCollection services, IConfiguration configuration)
-    {
-        var options = configuration.GetSection(PipelineOptions.Section).Get<PipelineOptions>() ?? new PipelineOptions();
-        string DataPath(IServiceProvider sp, string name) =>
-            Path.Combine(sp.GetRequiredService<IOptions<PipelineOptions>>().Value.DataDirectory, name);
-
-        if (options.Stream.Provider == "Local")
-            services.TryAddSingleton<IEventStream>(sp =>
-            {
-                var o = sp.GetRequiredService<IOptions<PipelineOptions>>().Value.Stream;
-                return new LocalEventStream(DataPath(sp, "stream.db"), o.ShardCount, TimeSpan.FromHours(o.RetentionHours),
-                    sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>()?.CreateLogger<LocalEventStream>());
-            });
-        if (options.RawZone.Provider == "Local")
-            services.TryAddSingleton<IRawZone>(sp => new FolderRawZone(DataPath(sp, "rawzone")));
-        if (options.Store.Provider == "Local")
-        {
-            services.TryAddSingleton(sp => new SqliteDatabase(DataPath(sp, "store.db"),
-                logger: sp.GetService<ILoggerFactory>()?.CreateLogger<SqliteDatabase>()));
-            services.TryAddSingleton<IProductStore>(sp => new SqliteProductStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
-            services.TryAddSingleton<IRunStore>(sp => new SqliteRunStore(sp.GetRequiredService<SqliteDatabase>()));
-        }
-        if (options.Stream.Provider == "Kinesis") AwsRegistration.AddKinesisStream(services, configuration);
-        if (options.RawZone.Provider == "S3") AwsRegistration.AddS3RawZone(services, configuration);
-        if (options.Store.Provider == "DynamoDb") AwsRegistration.AddDynamoDbStores(services, configuration);
-        if (options.Warehouse.Provider == "BigQuery") services.AddBigQueryWarehouse();
-        if (options.Warehouse.Provider == "DuckDb")
-        {
-            services.AddOptions<DuckDbWarehouseOptions>()
-                .Bind(configuration.GetSection(DuckDbWarehouseOptions.Section))
-                .ValidateDataAnnotations()
-                .ValidateOnStart();
-            services.TryAddSingleton<IWarehouse>(sp => new DuckDbWarehouse(DataPath(sp, "warehouse.duckdb"), sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<IOptions<DuckDbWarehouseOptions>>().Value));
-        }
-        services.TryAddSingleton<ICheckpointStore>(sp => sp.GetRequiredService<IRunStore>());
-    }
-}
-
-/// <summary>Where S3 sends ObjectCreated events itself (on AWS), the process needs not notify anyone.</summary>
-public sealed class NoRawZoneNotifications : IRawZoneNotifications
-{
-    public ValueTask NotifyAsync(RawObjectCreated created, CancellationToken ct) => ValueTask.CompletedTask;
-}
-
-internal abstract class BackendHealthCheck(string provider) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        var data = new Dictionary<string, object> { ["provider"] = provider };
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            await ProbeAsync(timeout.Token).ConfigureAwait(false);
-            return Degradation(data) ?? HealthCheckResult.Healthy(provider, data);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            return HealthCheckResult.Unhealthy($"{provider}: {ex.Message}", null, data);
-        }
-    }
-
-    protected abstract Task ProbeAsync(CancellationToken ct);
-
-    /// <summary>A backend that answers but is not well (null when it is).</summary>
-    protected virtual HealthCheckResult? Degradation(Dictionary<string, object> data) => null;
-}
-
-internal sealed class StreamHealthCheck(IEventStream stream) : BackendHealthCheck(stream.ProviderName)
-{
-    protected override Task ProbeAsync(CancellationToken ct) => stream.ListShardsAsync(ct);
-
-    protected override HealthCheckResult? Degradation(Dictionary<string, object> data) =>
-        stream is LocalEventStream local ? WalCheckpoints.Degradation(stream.ProviderName, local.Checkpoints, data) : null;
-}
-
-internal sealed class RawZoneHealthCheck(IRawZone rawZone) : BackendHealthCheck(rawZone.ProviderName)
-{
-    protected override Task ProbeAsync(CancellationToken ct) => rawZone.ListAsync(Domain.RawKeys.Root, 1, null, ct);
-}
-
-internal sealed class StoreHealthCheck(IRunStore runs, SqliteDatabase? sqlite = null) : BackendHealthCheck(runs.ProviderName)
-{
-    protected override Task ProbeAsync(CancellationToken ct) => runs.ListRunsAsync(1, ct);
-
-    protected override HealthCheckResult? Degradation(Dictionary<string, object> data) =>
-        sqlite is null ? null : WalCheckpoints.Degradation(runs.ProviderName, sqlite.Checkpoints, data);
-}
-
-/// <summary>
-/// An embedded SQLite file answers while its WAL checkpoints fail, but its WAL then grows without bound. The description
-/// stays generic (<c>/health</c> is open); the error is in <see cref="SqliteCheckpointStats.LastError"/>.
-/// </summary>
-internal static class WalCheckpoints
-{
-    public static HealthCheckResult? Degradation(string provider, SqliteCheckpointStats checkpoints, Dictionary<string, object> data) =>
-        checkpoints.Failing
-            ? HealthCheckResult.Degraded($"{provider}: WAL checkpoints are failing ({checkpoints.Failures} so far); the WAL grows until one succeeds", null, data)
-            : null;
-}
-
-internal sealed class WarehouseHealthCheck(IWarehouse warehouse) : BackendHealthCheck(warehouse.ProviderName)
-{
-    protected override Task ProbeAsync(CancellationToken ct) => warehouse.AsOfAsync(ct);
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Pipeline.Adapters.Aws;
 using Pipeline.Core.Configuration;
 
 namespace Pipeline.Lambdas.Hosting;
@@ -9,6 +10,8 @@ namespace Pipeline.Lambdas.Hosting;
 /// The functions' composition: configuration from environment variables (the Web app's keys with <c>__</c> for
 /// <c>:</c>, e.g. <c>Pipeline__Stream__Provider=Kinesis</c>), the pipeline core for the configured providers, and
 /// structured JSON logs on stdout (CloudWatch keeps one JSON object per line; scopes carry the run id).
+/// The functions compose the AWS adapters only (Kinesis, S3, DynamoDB): the package holds no embedded backend, and a
+/// stream, raw zone or store configured to anything else fails as the container starts, naming the key.
 /// </summary>
 public static class LambdaServices
 {
@@ -18,8 +21,15 @@ public static class LambdaServices
     /// <summary>The container's services, built once on first use from the process environment.</summary>
     public static IServiceProvider Shared => FromEnvironment.Value;
 
-    /// <summary>Builds the services for a configuration (the tests build their own).</summary>
-    public static ServiceProvider Build(IConfiguration configuration, Action<ILoggingBuilder>? logging = null)
+    /// <summary>
+    /// The adapters <see cref="Shared"/> composes: the AWS ones. The tests put the embedded adapters here, to run the
+    /// handlers (loaded by their handler strings, as the runtime does) on local files.
+    /// </summary>
+    internal static Action<IServiceCollection, IConfiguration> Adapters { get; set; } = AddAwsAdapters;
+
+    /// <summary>Builds the services for a configuration (the tests build their own), with <paramref name="adapters"/> or <see cref="Adapters"/>.</summary>
+    public static ServiceProvider Build(IConfiguration configuration, Action<ILoggingBuilder>? logging = null,
+        Action<IServiceCollection, IConfiguration>? adapters = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var services = new ServiceCollection();
@@ -41,6 +51,24 @@ public static class LambdaServices
             logging?.Invoke(builder);
         });
         services.AddPipelineCore(configuration);
+        (adapters ?? Adapters)(services, configuration);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+    }
+
+    private static void AddAwsAdapters(IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(PipelineOptions.Section).Get<PipelineOptions>() ?? new PipelineOptions();
+        foreach (var (key, value, expected) in new[]
+                 {
+                     ("Pipeline:Stream:Provider", options.Stream.Provider, "Kinesis"),
+                     ("Pipeline:RawZone:Provider", options.RawZone.Provider, "S3"),
+                     ("Pipeline:Store:Provider", options.Store.Provider, "DynamoDb"),
+                 })
+        {
+            if (value != expected)
+                throw new InvalidOperationException(
+                    $"{key} is '{value}'; the Lambda functions run on the AWS adapters only: set it to {expected}.");
+        }
+        services.AddAwsAdapters(configuration);
     }
 }

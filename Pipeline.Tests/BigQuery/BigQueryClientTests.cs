@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using Pipeline.Core.Adapters.BigQuery;
+using Pipeline.Adapters.Google;
 
 namespace Pipeline.Tests.BigQuery;
 

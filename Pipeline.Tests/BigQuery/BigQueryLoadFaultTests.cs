@@ -1,5 +1,5 @@
 using System.Text;
-using Pipeline.Core.Adapters.BigQuery;
+using Pipeline.Adapters.Google;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Sources;
 using Pipeline.Tests.Support;

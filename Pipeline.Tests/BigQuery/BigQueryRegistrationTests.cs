@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Pipeline.Core.Adapters.BigQuery;
+using Pipeline.Adapters.Google;
 using Pipeline.Core.Ports;
 
 namespace Pipeline.Tests.BigQuery;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Pipeline.Core.Adapters.BigQuery;
+using Pipeline.Adapters.Google;
 
 namespace Pipeline.Tests.BigQuery;
 

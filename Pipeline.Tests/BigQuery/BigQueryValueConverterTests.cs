@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Pipeline.Core.Adapters.BigQuery;
+using Pipeline.Adapters.Google;
 
 namespace Pipeline.Tests.BigQuery;
 

@@ -61,7 +61,7 @@ public sealed class BigQueryWarehouseTests : IAsyncLifetime
     }
 
     private static string Staging(string table, string refreshId) =>
-        Pipeline.Core.Adapters.BigQuery.BigQueryWarehouseSchema.StagingTable(table, refreshId);
+        Pipeline.Adapters.Google.BigQueryWarehouseSchema.StagingTable(table, refreshId);
 
     private static List<PriceObservation> FirstObservations() =>
         Fixture.Value.Select(p => new PriceObservation(p.Id, p.Price, T1, "run-1")).ToList();
@@ -292,7 +292,7 @@ public sealed class BigQueryWarehouseTests : IAsyncLifetime
         await _host.Warehouse.EnsureSchemaAsync(CancellationToken.None);
         var bad = ProductsAfter().Take(3).Append(Fixture.Value[3] with { SourceId = "x", Title = null! });
 
-        var ex = await Assert.ThrowsAsync<Pipeline.Core.Adapters.BigQuery.BigQueryJobException>(() =>
+        var ex = await Assert.ThrowsAsync<Pipeline.Adapters.Google.BigQueryJobException>(() =>
             _host.Warehouse.LoadAsync("refresh-bad", Stream(bad), Stream(FirstObservations()), CancellationToken.None));
 
         Assert.Equal("invalid", ex.Reason);

@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Pipeline.Core.Adapters.BigQuery;
+using Pipeline.Adapters.Google;
 
 namespace Pipeline.Tests.BigQuery;
 

@@ -1,7 +1,7 @@
 using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
-using Pipeline.Core.Adapters.Local;
+using Pipeline.Adapters.Local;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Web.Components.Pages;

@@ -4,6 +4,7 @@ using Pipeline.Core.Domain;
 using Pipeline.Core.Sources;
 using Pipeline.Core.Stages;
 using Pipeline.Web.Components.Shared;
+using Pipeline.Runtime;
 using Pipeline.Web.Hosting;
 
 namespace Pipeline.Tests.Components;

@@ -34,7 +34,7 @@ public sealed class StructuredLogTests : IDisposable
         Console.SetOut(captured);
         try
         {
-            await using var services = LambdaServices.Build(configuration);
+            await using var services = LambdaServices.Build(configuration, adapters: EmbeddedAdapters.Add);
             var function = new TriggerIngestionFunction(services);
             await using var output = await function.HandleAsync(new MemoryStream(LambdaEvents.HttpPost("{\"source\":\"synthetic\",\"options\":{\"count\":10}}")));
             var response = (await JsonDocument.ParseAsync(output)).RootElement;

@@ -22,7 +22,7 @@ public sealed class TriggerApiKeyTests : IDisposable
     {
         settings["Pipeline:DataDirectory"] = _dataDirectory;
         await using var services = LambdaServices.Build(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(),
-            logging => logging.ClearProviders());
+            logging => logging.ClearProviders(), EmbeddedAdapters.Add);
         var function = new TriggerIngestionFunction(services);
         await using var output = await function.HandleAsync(new MemoryStream(LambdaEvents.HttpPost("{\"source\":\"nope\"}", headers)));
         return (await JsonDocument.ParseAsync(output)).RootElement.GetProperty("statusCode").GetInt32();

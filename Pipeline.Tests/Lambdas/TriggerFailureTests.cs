@@ -31,7 +31,7 @@ public sealed class TriggerFailureTests : IDisposable
             ["Pipeline:DataDirectory"] = Path.Combine(file, "data"),
             ["Logging:LogLevel:Default"] = "Warning",
         }).Build();
-        await using var services = LambdaServices.Build(configuration, logging => logging.AddProvider(logs));
+        await using var services = LambdaServices.Build(configuration, logging => logging.AddProvider(logs), EmbeddedAdapters.Add);
         var function = new TriggerIngestionFunction(services);
 
         await using var output = await function.HandleAsync(new MemoryStream(LambdaEvents.HttpPost("{\"source\":\"synthetic\"}")));

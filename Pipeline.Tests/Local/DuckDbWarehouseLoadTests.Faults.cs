@@ -1,6 +1,6 @@
 using System.Globalization;
 using DuckDB.NET.Data;
-using Pipeline.Core.Adapters.Local;
+using Pipeline.Adapters.Local;
 using Pipeline.Core.Domain;
 
 namespace Pipeline.Tests.Local;

@@ -1,5 +1,5 @@
 using System.Text;
-using Pipeline.Core.Adapters.Local;
+using Pipeline.Adapters.Local;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Sources;
 using Pipeline.Tests.BigQuery;

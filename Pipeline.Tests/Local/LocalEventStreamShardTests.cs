@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Pipeline.Core.Adapters.Local;
+using Pipeline.Adapters.Local;
 
 namespace Pipeline.Tests.Local;
 

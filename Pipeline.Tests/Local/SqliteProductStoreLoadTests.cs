@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Pipeline.Core.Adapters.Local;
+using Pipeline.Adapters.Local;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Sources;

@@ -1,5 +1,5 @@
 using Microsoft.Data.Sqlite;
-using Pipeline.Core.Adapters.Local;
+using Pipeline.Adapters.Local;
 
 namespace Pipeline.Tests.Local;
 

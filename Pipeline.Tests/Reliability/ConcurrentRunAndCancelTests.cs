@@ -1,10 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Pipeline.Core.Adapters.Local;
+using Pipeline.Adapters.Local;
 using Pipeline.Core.Ports;
 using Pipeline.Tests.Support;
 using Pipeline.Web.Api;
+using Pipeline.Runtime;
 using Pipeline.Web.Hosting;
 
 namespace Pipeline.Tests.Reliability;

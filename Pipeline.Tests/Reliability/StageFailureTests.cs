@@ -5,6 +5,7 @@ using Pipeline.Core.Ports;
 using Pipeline.Core.Serialization;
 using Pipeline.Core.Stages;
 using Pipeline.Tests.Support;
+using Pipeline.Runtime;
 using Pipeline.Web.Hosting;
 
 namespace Pipeline.Tests.Reliability;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using Pipeline.Core.Adapters.Aws.DynamoDb;
+using Pipeline.Adapters.Aws.DynamoDb;
 
 namespace Pipeline.Tests.Terraform;
 

@@ -37,10 +37,7 @@ public sealed record RunDto(
 
     /// <summary>The run with its refresh looked up.</summary>
     public static async Task<RunDto> WithRefreshAsync(IngestionRun run, IRunStore runs, CancellationToken ct) =>
-        From(run, await runs.GetLatestRefreshAsync(RunRefreshTrigger(run.RunId), ct).ConfigureAwait(false));
-
-    /// <summary>The trigger of the refresh a run's end starts.</summary>
-    public static string RunRefreshTrigger(string runId) => $"run:{runId}";
+        From(run, await runs.GetLatestRefreshAsync(RefreshTriggers.AfterRun(run.RunId), ct).ConfigureAwait(false));
 }
 
 public sealed record ItemsResponse<T>(IReadOnlyList<T> Items);

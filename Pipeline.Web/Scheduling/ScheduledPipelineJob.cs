@@ -6,6 +6,7 @@ using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Sources;
 using Pipeline.Core.Stages;
+using Pipeline.Runtime;
 using Pipeline.Web.Hosting;
 
 namespace Pipeline.Web.Scheduling;

@@ -102,7 +102,7 @@ public sealed class AwsOutageTests : IAsyncLifetime
         await AssertEveryProductStoredOnceAsync();
     }
 
-    private static bool IsTransformWorker(LogEntry entry) => entry.Category == typeof(Pipeline.Web.Hosting.TransformWorker).FullName;
+    private static bool IsTransformWorker(LogEntry entry) => entry.Category == typeof(Pipeline.Runtime.TransformWorker).FullName;
 
     private Dictionary<string, string?> Settings(string? s3Url = null, string? dynamoDbUrl = null)
     {

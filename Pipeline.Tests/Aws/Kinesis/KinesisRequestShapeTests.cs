@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using Pipeline.Core.Adapters.Aws.Kinesis;
+using Pipeline.Adapters.Aws.Kinesis;
 using Pipeline.Core.Ports;
 using Pipeline.Tests.Aws.Kinesis.Support;
 

@@ -1,4 +1,4 @@
-using Pipeline.Core.Adapters.Aws.Kinesis;
+using Pipeline.Adapters.Aws.Kinesis;
 
 namespace Pipeline.Tests.Aws.Kinesis;
 

@@ -1,5 +1,5 @@
 using Amazon.Runtime;
-using Pipeline.Core.Adapters.Aws.Signing;
+using Pipeline.Adapters.Aws.Signing;
 
 namespace Pipeline.Tests.Aws.Signing;
 

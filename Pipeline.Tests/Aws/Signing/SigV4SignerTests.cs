@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
-using Pipeline.Core.Adapters.Aws.Signing;
+using Pipeline.Adapters.Aws.Signing;
 
 namespace Pipeline.Tests.Aws.Signing;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Pipeline.Core.Adapters.Aws.Signing;
+using Pipeline.Adapters.Aws.Signing;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Aws.Signing;

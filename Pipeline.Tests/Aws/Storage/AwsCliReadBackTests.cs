@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Amazon.S3;
-using Pipeline.Core.Adapters.Aws.DynamoDb;
-using Pipeline.Core.Adapters.Aws.S3;
+using Pipeline.Adapters.Aws.DynamoDb;
+using Pipeline.Adapters.Aws.S3;
 using Pipeline.Core.Domain;
 using Pipeline.Tests.Support;
 

@@ -1,4 +1,4 @@
-using Pipeline.Core.Adapters.Aws.DynamoDb;
+using Pipeline.Adapters.Aws.DynamoDb;
 using Pipeline.Core.Domain;
 
 namespace Pipeline.Tests.Aws.Storage;

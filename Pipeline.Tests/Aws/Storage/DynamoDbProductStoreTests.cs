@@ -1,6 +1,6 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using Pipeline.Core.Adapters.Aws.DynamoDb;
+using Pipeline.Adapters.Aws.DynamoDb;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Tests.Contracts;

@@ -1,5 +1,5 @@
 using Amazon.DynamoDBv2.Model;
-using Pipeline.Core.Adapters.Aws.DynamoDb;
+using Pipeline.Adapters.Aws.DynamoDb;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Tests.Contracts;

@@ -1,6 +1,6 @@
 using Amazon.S3;
 using Amazon.S3.Model;
-using Pipeline.Core.Adapters.Aws.S3;
+using Pipeline.Adapters.Aws.S3;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Tests.Contracts;

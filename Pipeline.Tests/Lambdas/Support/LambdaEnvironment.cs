@@ -51,8 +51,9 @@ public sealed class LambdaEnvironment : IAsyncLifetime
         Set("Pipeline__Sources__FakeStore__RetryDelayMs", "10");
         Set("Logging__LogLevel__Default", "Warning");
 
+        LambdaServices.Adapters = EmbeddedAdapters.Add; // before the first handler builds the container's services
         _view = LambdaServices.Build(new ConfigurationBuilder().AddEnvironmentVariables().Build(),
-            logging => logging.ClearProviders());
+            logging => logging.ClearProviders(), EmbeddedAdapters.Add);
         Trigger = new LambdaRuntimeInvoker(TriggerHandler);
         Fetch = new LambdaRuntimeInvoker(FetchHandler);
         Transform = new LambdaRuntimeInvoker(TransformHandler);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
+using Pipeline.Runtime;
 using Pipeline.Web.Hosting;
 
 namespace Pipeline.Web.Components.Shared;

@@ -2,8 +2,8 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Pipeline.Core.Adapters.Aws.Kinesis;
-using Pipeline.Core.Adapters.Aws.Signing;
+using Pipeline.Adapters.Aws.Kinesis;
+using Pipeline.Adapters.Aws.Signing;
 
 namespace Pipeline.Tests.Aws.Kinesis.Support;
 

@@ -1,0 +1,538 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Core.Domain;
+using Pipeline.Core.Ports;
+using static Pipeline.Adapters.Aws.DynamoDb.AttributeValues;
+using R = Pipeline.Adapters.Aws.DynamoDb.RunItems;
+
+namespace Pipeline.Adapters.Aws.DynamoDb;
+
+/// <summary>
+/// Runs, counters, idempotency markers, active-run locks, stream checkpoints and warehouse refreshes in one DynamoDB
+/// table (docs/dynamodb-design.md).
+/// </summary>
+/// <remarks>
+/// DynamoDB transactions are avoided (the local server has none), so two operations are two writes:
+/// <list type="bullet">
+/// <item><see cref="ApplyOnceAsync"/> puts the idempotency marker (condition: absent), then ADDs the counters. A crash
+/// between the two loses those deltas (the marker says "applied"); it never counts twice.</item>
+/// <item><see cref="TryCreateRunAsync"/> writes the run, then takes the source's lock item; a refused creator deletes its
+/// run again. A lock whose run has ended (or vanished) is taken over with a condition on the old run id.</item>
+/// </list>
+/// Conditions cannot add attributes together, so <see cref="TryFinishAsync"/> reads the run, decides, and updates on
+/// the condition that the counters it read are unchanged (optimistic; re-read on conflict).
+/// </remarks>
+public sealed class DynamoDbRunStore : IRunStore
+{
+    /// <summary>Errors kept per run; later ones are dropped.</summary>
+    public const int MaxErrors = 50;
+
+    /// <summary>Longest error message kept (longer ones are cut and end in "…").</summary>
+    public const int MaxErrorLength = 2000;
+
+    private const int MaxConditionalAttempts = 20;
+
+    private readonly IAmazonDynamoDB _db;
+    private readonly DynamoDbStoreOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly DynamoDbBatches _batches;
+
+    public DynamoDbRunStore(IAmazonDynamoDB client, DynamoDbStoreOptions options, TimeProvider? clock = null, ILogger<DynamoDbRunStore>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(options);
+        _db = client;
+        _options = options;
+        _clock = clock ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _batches = new DynamoDbBatches(client, _logger);
+    }
+
+    public string ProviderName => "DynamoDB";
+
+    private string Table => _options.RunsTable;
+
+    public Task EnsureCreatedAsync(CancellationToken ct) =>
+        _options.CreateTablesIfMissing
+            ? DynamoDbTables.EnsureCreatedAsync(_db, DynamoDbTables.RunStoreTables(_options), _logger, ct)
+            : Task.CompletedTask;
+
+    // ---------------------------------------------------------------- runs
+
+    public async Task<(IngestionRun Run, bool Created)> TryCreateRunAsync(IngestionRun run, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        try
+        {
+            await _db.PutItemAsync(new PutItemRequest
+            {
+                TableName = Table,
+                Item = R.ToItem(run),
+                ConditionExpression = "attribute_not_exists(#pk)",
+                ExpressionAttributeNames = new() { ["#pk"] = R.Pk },
+            }, ct).ConfigureAwait(false);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            var existing = await GetRunAsync(run.RunId, ct).ConfigureAwait(false);
+            return (existing ?? run, false);
+        }
+        if (run.Status.IsTerminal()) return (run, true);
+
+        string? staleHolder = null;
+        for (var attempt = 1; attempt <= MaxConditionalAttempts; attempt++)
+        {
+            try
+            {
+                await _db.PutItemAsync(new PutItemRequest
+                {
+                    TableName = Table,
+                    Item = new Dictionary<string, AttributeValue>(R.LockKey(run.Source)) { [R.RunId] = S(run.RunId) },
+                    ConditionExpression = staleHolder is null ? "attribute_not_exists(#pk)" : "#runId = :stale",
+                    ExpressionAttributeNames = staleHolder is null ? new() { ["#pk"] = R.Pk } : new() { ["#runId"] = R.RunId },
+                    ExpressionAttributeValues = staleHolder is null ? null : new() { [":stale"] = S(staleHolder) },
+                }, ct).ConfigureAwait(false);
+                return (run, true);
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                var holder = await GetLockHolderAsync(run.Source, ct).ConfigureAwait(false);
+                if (holder is null)
+                {
+                    staleHolder = null; // released meanwhile
+                    continue;
+                }
+                if (holder == run.RunId) return (run, true);
+                var other = await GetRunAsync(holder, ct).ConfigureAwait(false);
+                if (other is not null && !other.Status.IsTerminal())
+                {
+                    await _db.DeleteItemAsync(new DeleteItemRequest { TableName = Table, Key = R.RunKey(run.RunId) }, ct).ConfigureAwait(false);
+                    return (other, false);
+                }
+                _logger.LogInformation("Taking over the {Source} run lock from ended run {RunId}", run.Source, holder);
+                staleHolder = holder;
+            }
+        }
+        throw new InvalidOperationException($"Could not take the active-run lock of source '{run.Source}' (too much contention).");
+    }
+
+    public async Task<IngestionRun?> GetRunAsync(string runId, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(runId)) return null;
+        var response = await _db.GetItemAsync(new GetItemRequest { TableName = Table, Key = R.RunKey(runId), ConsistentRead = true }, ct)
+            .ConfigureAwait(false);
+        return response.Item is { Count: > 0 } item ? R.RunFromItem(item) : null;
+    }
+
+    /// <summary>Newest first (by createdAt).</summary>
+    public async Task<IReadOnlyList<IngestionRun>> ListRunsAsync(int limit, CancellationToken ct) =>
+        (await ListRecentAsync(R.RunsList, limit, ct).ConfigureAwait(false)).Select(R.RunFromItem).ToList();
+
+    public async Task<bool> ApplyOnceAsync(string runId, string idempotencyKey, IReadOnlyList<CounterDelta> deltas, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
+        ArgumentNullException.ThrowIfNull(deltas);
+        try
+        {
+            await _db.PutItemAsync(new PutItemRequest
+            {
+                TableName = Table,
+                Item = new Dictionary<string, AttributeValue>(R.MarkerKey(runId, idempotencyKey)) { [R.AppliedAt] = Time(_clock.GetUtcNow()) },
+                ConditionExpression = "attribute_not_exists(#pk)",
+                ExpressionAttributeNames = new() { ["#pk"] = R.Pk },
+            }, ct).ConfigureAwait(false);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+        // The window: a crash here leaves the marker without the deltas (see the class remarks).
+        await AddCountersAsync(runId, deltas, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    public async Task<bool> WasAppliedAsync(string runId, string idempotencyKey, CancellationToken ct)
+    {
+        var response = await _db.GetItemAsync(new GetItemRequest
+        {
+            TableName = Table,
+            Key = R.MarkerKey(runId, idempotencyKey),
+            ConsistentRead = true,
+            ProjectionExpression = "#pk",
+            ExpressionAttributeNames = new() { ["#pk"] = R.Pk },
+        }, ct).ConfigureAwait(false);
+        return response.Item is { Count: > 0 };
+    }
+
+    public Task IncrementAsync(string runId, IReadOnlyList<CounterDelta> deltas, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        ArgumentNullException.ThrowIfNull(deltas);
+        return AddCountersAsync(runId, deltas, ct);
+    }
+
+    /// <summary>One atomic UpdateItem ADD for all deltas; a run that does not exist is left alone.</summary>
+    private async Task AddCountersAsync(string runId, IReadOnlyList<CounterDelta> deltas, CancellationToken ct)
+    {
+        var sums = deltas.GroupBy(d => d.Counter).Select(g => (Counter: g.Key, Delta: g.Sum(d => d.Delta))).Where(s => s.Delta != 0).ToList();
+        if (sums.Count == 0) return;
+        var names = new Dictionary<string, string> { ["#pk"] = R.Pk };
+        var values = new Dictionary<string, AttributeValue>();
+        var adds = new List<string>(sums.Count);
+        for (var i = 0; i < sums.Count; i++)
+        {
+            names[$"#c{i}"] = sums[i].Counter.AttributeName();
+            values[$":d{i}"] = N(sums[i].Delta);
+            adds.Add($"#c{i} :d{i}");
+        }
+        try
+        {
+            await _db.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = Table,
+                Key = R.RunKey(runId),
+                UpdateExpression = "ADD " + string.Join(", ", adds),
+                ConditionExpression = "attribute_exists(#pk)",
+                ExpressionAttributeNames = names,
+                ExpressionAttributeValues = values,
+            }, ct).ConfigureAwait(false);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            _logger.LogWarning("Counters for unknown run {RunId} were not recorded", runId);
+        }
+    }
+
+    /// <summary>Moves a non-terminal run to a non-terminal status (setting startedAt on the first move to running); a terminal status ends the run.</summary>
+    public async Task SetStatusAsync(string runId, RunStatus status, CancellationToken ct)
+    {
+        if (status.IsTerminal())
+        {
+            await EndCoreAsync(runId, status, null, _clock.GetUtcNow(), ct).ConfigureAwait(false);
+            return;
+        }
+        var names = new Dictionary<string, string> { ["#pk"] = R.Pk, ["#status"] = R.Status };
+        var values = new Dictionary<string, AttributeValue> { [":status"] = S(status.ToWire()) };
+        var update = "SET #status = :status";
+        if (status == RunStatus.Running)
+        {
+            names["#started"] = R.StartedAt;
+            values[":now"] = Time(_clock.GetUtcNow());
+            update += ", #started = if_not_exists(#started, :now)";
+        }
+        try
+        {
+            await _db.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = Table,
+                Key = R.RunKey(runId),
+                UpdateExpression = update,
+                ConditionExpression = "attribute_exists(#pk) AND " + NotTerminal(values),
+                ExpressionAttributeNames = names,
+                ExpressionAttributeValues = values,
+            }, ct).ConfigureAwait(false);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            _logger.LogDebug("Run {RunId} is missing or already ended; status {Status} not set", runId, status.ToWire());
+        }
+    }
+
+    public async Task MarkPlanningCompleteAsync(string runId, CancellationToken ct)
+    {
+        try
+        {
+            await _db.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = Table,
+                Key = R.RunKey(runId),
+                UpdateExpression = "SET #planning = :true",
+                ConditionExpression = "attribute_exists(#pk)",
+                ExpressionAttributeNames = new() { ["#pk"] = R.Pk, ["#planning"] = R.PlanningComplete },
+                ExpressionAttributeValues = new() { [":true"] = Bool(true) },
+            }, ct).ConfigureAwait(false);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            _logger.LogWarning("Run {RunId} does not exist; planning completion not recorded", runId);
+        }
+    }
+
+    /// <summary>Appends an error (list_append) while the run has fewer than <see cref="MaxErrors"/>.</summary>
+    public async Task AddErrorAsync(string runId, string error, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        try
+        {
+            await _db.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = Table,
+                Key = R.RunKey(runId),
+                UpdateExpression = "SET #errors = list_append(#errors, :error)",
+                ConditionExpression = "attribute_exists(#pk) AND size(#errors) < :max",
+                ExpressionAttributeNames = new() { ["#pk"] = R.Pk, ["#errors"] = R.Errors },
+                ExpressionAttributeValues = new() { [":error"] = StringList([Truncate(error)]), [":max"] = N(MaxErrors) },
+            }, ct).ConfigureAwait(false);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            _logger.LogDebug("Error not recorded for run {RunId}: run missing or {Max} errors kept already", runId, MaxErrors);
+        }
+    }
+
+    public async Task<IngestionRun?> TryFinishAsync(string runId, DateTimeOffset now, CancellationToken ct)
+    {
+        for (var attempt = 1; attempt <= MaxConditionalAttempts; attempt++)
+        {
+            var run = await GetRunAsync(runId, ct).ConfigureAwait(false);
+            if (run is null || run.Status != RunStatus.Running || !run.Stages.IsSettled(run.PlanningComplete)) return null;
+
+            var s = run.Stages;
+            var status = s.PagesFailed > 0 || s.ProductsRejected > 0 || run.Errors.Count > 0
+                ? RunStatus.PartiallySucceeded
+                : RunStatus.Succeeded;
+            // The decision holds only while what it was made from is unchanged.
+            Counter[] read = [Counter.TasksPublished, Counter.PagesFetched, Counter.PagesFailed, Counter.RawObjects, Counter.PagesTransformed, Counter.ProductsRejected];
+            var names = new Dictionary<string, string>
+            {
+                ["#status"] = R.Status, ["#finished"] = R.FinishedAt, ["#planning"] = R.PlanningComplete, ["#errors"] = R.Errors,
+            };
+            var values = new Dictionary<string, AttributeValue>
+            {
+                [":running"] = S(RunStatus.Running.ToWire()), [":status"] = S(status.ToWire()), [":now"] = Time(now),
+                [":true"] = Bool(true), [":errors"] = N(run.Errors.Count),
+            };
+            var conditions = new List<string> { "#status = :running", "#planning = :true", "size(#errors) = :errors" };
+            for (var i = 0; i < read.Length; i++)
+            {
+                names[$"#c{i}"] = read[i].AttributeName();
+                values[$":c{i}"] = N(s.Get(read[i]));
+                conditions.Add($"#c{i} = :c{i}");
+            }
+            try
+            {
+                var response = await _db.UpdateItemAsync(new UpdateItemRequest
+                {
+                    TableName = Table,
+                    Key = R.RunKey(runId),
+                    UpdateExpression = "SET #status = :status, #finished = :now",
+                    ConditionExpression = string.Join(" AND ", conditions),
+                    ExpressionAttributeNames = names,
+                    ExpressionAttributeValues = values,
+                    ReturnValues = ReturnValue.ALL_NEW,
+                }, ct).ConfigureAwait(false);
+                var finished = R.RunFromItem(response.Attributes);
+                await ReleaseLockAsync(finished.Source, runId, ct).ConfigureAwait(false);
+                _logger.LogInformation("Run {RunId} finished: {Status}", runId, status.ToWire());
+                return finished;
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                // Counters moved or someone else finished it: look again.
+            }
+        }
+        return null;
+    }
+
+    public Task<bool> EndAsync(string runId, RunStatus status, string? error, DateTimeOffset now, CancellationToken ct)
+    {
+        if (!status.IsTerminal())
+            throw new ArgumentException("EndAsync takes a terminal status.", nameof(status));
+        return EndCoreAsync(runId, status, error, now, ct);
+    }
+
+    private async Task<bool> EndCoreAsync(string runId, RunStatus status, string? error, DateTimeOffset now, CancellationToken ct)
+    {
+        for (var attempt = 1; attempt <= MaxConditionalAttempts; attempt++)
+        {
+            var run = await GetRunAsync(runId, ct).ConfigureAwait(false);
+            if (run is null || run.Status.IsTerminal()) return false;
+            var names = new Dictionary<string, string> { ["#status"] = R.Status, ["#finished"] = R.FinishedAt, ["#errors"] = R.Errors };
+            var values = new Dictionary<string, AttributeValue>
+            {
+                [":current"] = S(run.Status.ToWire()), [":status"] = S(status.ToWire()), [":now"] = Time(now), [":count"] = N(run.Errors.Count),
+            };
+            var update = "SET #status = :status, #finished = :now";
+            if (error is not null && run.Errors.Count < MaxErrors)
+            {
+                values[":error"] = StringList([Truncate(error)]);
+                update += ", #errors = list_append(#errors, :error)";
+            }
+            try
+            {
+                await _db.UpdateItemAsync(new UpdateItemRequest
+                {
+                    TableName = Table,
+                    Key = R.RunKey(runId),
+                    UpdateExpression = update,
+                    ConditionExpression = "#status = :current AND size(#errors) = :count",
+                    ExpressionAttributeNames = names,
+                    ExpressionAttributeValues = values,
+                }, ct).ConfigureAwait(false);
+                await ReleaseLockAsync(run.Source, runId, ct).ConfigureAwait(false);
+                _logger.LogInformation("Run {RunId} ended: {Status}", runId, status.ToWire());
+                return true;
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                // Status or errors changed meanwhile: look again.
+            }
+        }
+        throw new InvalidOperationException($"Could not end run '{runId}' (too much contention).");
+    }
+
+    private async Task<string?> GetLockHolderAsync(string source, CancellationToken ct)
+    {
+        var response = await _db.GetItemAsync(new GetItemRequest { TableName = Table, Key = R.LockKey(source), ConsistentRead = true }, ct)
+            .ConfigureAwait(false);
+        return response.Item is { Count: > 0 } item ? item.GetString(R.RunId) : null;
+    }
+
+    private async Task ReleaseLockAsync(string source, string runId, CancellationToken ct)
+    {
+        try
+        {
+            await _db.DeleteItemAsync(new DeleteItemRequest
+            {
+                TableName = Table,
+                Key = R.LockKey(source),
+                ConditionExpression = "#runId = :runId",
+                ExpressionAttributeNames = new() { ["#runId"] = R.RunId },
+                ExpressionAttributeValues = new() { [":runId"] = S(runId) },
+            }, ct).ConfigureAwait(false);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // Held by another run (or already gone): not ours to release.
+        }
+    }
+
+    private static string NotTerminal(Dictionary<string, AttributeValue> values)
+    {
+        values[":succeeded"] = S(RunStatus.Succeeded.ToWire());
+        values[":partial"] = S(RunStatus.PartiallySucceeded.ToWire());
+        values[":failed"] = S(RunStatus.Failed.ToWire());
+        values[":cancelled"] = S(RunStatus.Cancelled.ToWire());
+        return "NOT (#status IN (:succeeded, :partial, :failed, :cancelled))";
+    }
+
+    private static string Truncate(string error) => error.Length <= MaxErrorLength ? error : error[..MaxErrorLength] + "…";
+
+    // ---------------------------------------------------------------- checkpoints
+
+    public async Task<string?> GetCheckpointAsync(string consumer, string shardId, CancellationToken ct)
+    {
+        var response = await _db.GetItemAsync(new GetItemRequest
+        {
+            TableName = Table,
+            Key = R.CheckpointKey(consumer, shardId),
+            ConsistentRead = true,
+        }, ct).ConfigureAwait(false);
+        return response.Item is { Count: > 0 } item ? item.GetString(R.SequenceNumber) : null;
+    }
+
+    public Task SetCheckpointAsync(string consumer, string shardId, string sequenceNumber, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consumer);
+        ArgumentException.ThrowIfNullOrEmpty(shardId);
+        ArgumentException.ThrowIfNullOrEmpty(sequenceNumber);
+        return _db.PutItemAsync(new PutItemRequest
+        {
+            TableName = Table,
+            Item = new Dictionary<string, AttributeValue>(R.CheckpointKey(consumer, shardId))
+            {
+                [R.SequenceNumber] = S(sequenceNumber),
+                ["updatedAt"] = Time(_clock.GetUtcNow()),
+            },
+        }, ct);
+    }
+
+    // ---------------------------------------------------------------- refreshes
+
+    /// <summary>Stores a new refresh; when one with the same id exists, returns that one unchanged.</summary>
+    public async Task<WarehouseRefresh> CreateRefreshAsync(WarehouseRefresh refresh, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(refresh);
+        try
+        {
+            // The trigger's pointer first: a crash between the two writes leaves a pointer to no refresh (read as none),
+            // never a refresh that its run cannot find.
+            var pointer = R.RefreshTriggerKey(refresh.Trigger);
+            pointer[R.RefreshId] = S(refresh.RefreshId);
+            await _db.PutItemAsync(new PutItemRequest { TableName = Table, Item = pointer }, ct).ConfigureAwait(false);
+            await _db.PutItemAsync(new PutItemRequest
+            {
+                TableName = Table,
+                Item = R.ToItem(refresh),
+                ConditionExpression = "attribute_not_exists(#pk)",
+                ExpressionAttributeNames = new() { ["#pk"] = R.Pk },
+            }, ct).ConfigureAwait(false);
+            return refresh;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return await GetRefreshAsync(refresh.RefreshId, ct).ConfigureAwait(false) ?? refresh;
+        }
+    }
+
+    public Task UpdateRefreshAsync(WarehouseRefresh refresh, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(refresh);
+        return _db.PutItemAsync(new PutItemRequest { TableName = Table, Item = R.ToItem(refresh) }, ct);
+    }
+
+    public async Task<WarehouseRefresh?> GetRefreshAsync(string refreshId, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(refreshId)) return null;
+        var response = await _db.GetItemAsync(new GetItemRequest { TableName = Table, Key = R.RefreshKey(refreshId), ConsistentRead = true }, ct)
+            .ConfigureAwait(false);
+        return response.Item is { Count: > 0 } item ? R.RefreshFromItem(item) : null;
+    }
+
+    public async Task<WarehouseRefresh?> GetLatestRefreshAsync(string trigger, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(trigger)) return null;
+        var response = await _db.GetItemAsync(new GetItemRequest { TableName = Table, Key = R.RefreshTriggerKey(trigger), ConsistentRead = true }, ct)
+            .ConfigureAwait(false);
+        return response.Item?.GetString(R.RefreshId) is { } refreshId ? await GetRefreshAsync(refreshId, ct).ConfigureAwait(false) : null;
+    }
+
+    /// <summary>Newest first (by createdAt).</summary>
+    public async Task<IReadOnlyList<WarehouseRefresh>> ListRefreshesAsync(int limit, CancellationToken ct) =>
+        (await ListRecentAsync(R.RefreshesList, limit, ct).ConfigureAwait(false)).Select(R.RefreshFromItem).ToList();
+
+    /// <summary>Keys from the keys-only "recent" index, newest first, then the items themselves.</summary>
+    private async Task<List<Dictionary<string, AttributeValue>>> ListRecentAsync(string list, int limit, CancellationToken ct)
+    {
+        if (limit <= 0) return [];
+        var keys = new List<Dictionary<string, AttributeValue>>(Math.Min(limit, 1000));
+        var request = new QueryRequest
+        {
+            TableName = Table,
+            IndexName = DynamoDbTables.RecentIndex,
+            KeyConditionExpression = "#list = :list",
+            ExpressionAttributeNames = new() { ["#list"] = R.ListPk },
+            ExpressionAttributeValues = new() { [":list"] = S(list) },
+            ScanIndexForward = false,
+            Limit = limit,
+        };
+        do
+        {
+            var response = await _db.QueryAsync(request, ct).ConfigureAwait(false);
+            foreach (var entry in response.Items ?? [])
+            {
+                if (keys.Count == limit) break;
+                keys.Add(new Dictionary<string, AttributeValue> { [R.Pk] = entry[R.Pk], [R.Sk] = entry[R.Sk] });
+            }
+            request.ExclusiveStartKey = response.LastEvaluatedKey;
+        } while (keys.Count < limit && request.ExclusiveStartKey is { Count: > 0 });
+
+        var items = await _batches.GetAsync(Table, keys, consistentRead: true, null, null, ct).ConfigureAwait(false);
+        var byKey = items.ToDictionary(i => i.GetRequiredString(R.Pk), StringComparer.Ordinal);
+        return keys.Select(k => k[R.Pk].S).Where(byKey.ContainsKey).Select(pk => byKey[pk]).ToList();
+    }
+}

@@ -1,0 +1,8 @@
+namespace Pipeline.Core.Domain;
+
+/// <summary>The <see cref="WarehouseRefresh.Trigger"/> values that link a refresh to what started it.</summary>
+public static class RefreshTriggers
+{
+    /// <summary>The trigger of the refresh a run's end starts: <c>run:&lt;runId&gt;</c>.</summary>
+    public static string AfterRun(string runId) => $"run:{runId}";
+}

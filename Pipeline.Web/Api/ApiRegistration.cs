@@ -1,0 +1,34 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Json;
+using Pipeline.Web.Hosting;
+
+namespace Pipeline.Web.Api;
+
+/// <summary>The REST API under <c>/api</c>: its keys (<c>Pipeline:Security:ApiKeys</c>), JSON shape and problem details.</summary>
+public static class ApiRegistration
+{
+    public static IServiceCollection AddPipelineApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section)).ValidateOnStart();
+        services.AddSingleton<ApiKeyVerifier>();
+        services.AddProblemDetails();
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+            o.SerializerOptions.MaxDepth = 32;
+        });
+        return services;
+    }
+
+    public static WebApplication MapPipelineApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api").AddEndpointFilter<ApiKeyFilter>().DisableAntiforgery();
+        api.MapIngestionEndpoints();
+        api.MapProductEndpoints();
+        api.MapWarehouseEndpoints();
+        api.MapScheduleEndpoints();
+        return app;
+    }
+}
