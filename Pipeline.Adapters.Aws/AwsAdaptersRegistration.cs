@@ -71,6 +71,8 @@ public static class AwsAdaptersRegistration
             sp.GetRequiredService<ILogger<DynamoDbRunStore>>()));
         services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<DynamoDbRunStore>());
         services.TryAddSingleton<ICheckpointStore>(sp => sp.GetRequiredService<DynamoDbRunStore>());
+        services.TryAddSingleton<IIdempotencyMarkers>(sp => sp.GetRequiredService<DynamoDbRunStore>());
+        services.TryAddSingleton<IRefreshStore>(sp => sp.GetRequiredService<DynamoDbRunStore>());
     }
 
     private static void AddKinesisStream(IServiceCollection services, IConfiguration configuration)

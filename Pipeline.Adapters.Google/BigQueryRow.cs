@@ -73,7 +73,3 @@ public sealed class BigQueryRow
             : $"Column '{name}' holds a {value.GetType().Name} where a {expected} value was expected.");
     }
 }
-
-/// <summary>A finished query: its schema, all rows (every page), and the DML row count for DML statements.</summary>
-public sealed record BigQueryQueryResult(
-    TableSchema Schema, IReadOnlyList<BigQueryRow> Rows, long? NumDmlAffectedRows, JobReference? Job);

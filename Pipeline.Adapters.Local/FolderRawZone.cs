@@ -1,23 +1,9 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.Win32.SafeHandles;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 
 namespace Pipeline.Adapters.Local;
-
-/// <summary>Where the folder raw zone keeps an object's metadata.</summary>
-public enum RawMetadataPlacement
-{
-    /// <summary>
-    /// In the object file's extended attribute <c>user.pipeline.metadata</c> where the OS and file system take one
-    /// (Linux: ext4, xfs, btrfs, tmpfs…), else in a <c>&lt;key&gt;.meta.json</c> file beside the object.
-    /// </summary>
-    Auto,
-
-    /// <summary>Always written to a <c>&lt;key&gt;.meta.json</c> file beside the object (reads take either place).</summary>
-    Sidecar,
-}
 
 /// <summary>
 /// The raw zone as a folder with S3's key layout. Bytes are written verbatim (temp file + atomic rename). Metadata goes
@@ -226,7 +212,3 @@ public sealed class FolderRawZone(string root, RawMetadataPlacement placement = 
         return Task.FromResult(new RawListing(items, more ? keys[^1] : null));
     }
 }
-
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
-[JsonSerializable(typeof(RawObjectMetadata))]
-internal sealed partial class RawZoneJsonContext : JsonSerializerContext;

@@ -46,6 +46,8 @@ public static class LocalAdaptersRegistration
             services.TryAddSingleton(sp => new SqliteRunStore(sp.GetRequiredService<SqliteDatabase>()));
             services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<SqliteRunStore>());
             services.TryAddSingleton<ICheckpointStore>(sp => sp.GetRequiredService<SqliteRunStore>());
+            services.TryAddSingleton<IIdempotencyMarkers>(sp => sp.GetRequiredService<SqliteRunStore>());
+            services.TryAddSingleton<IRefreshStore>(sp => sp.GetRequiredService<SqliteRunStore>());
             services.AddSingleton<IBackendCondition>(sp =>
                 new WalCheckpointCondition("store", () => sp.GetRequiredService<SqliteDatabase>().Checkpoints));
         }

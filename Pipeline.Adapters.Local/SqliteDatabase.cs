@@ -111,30 +111,3 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }
-
-/// <summary>
-/// Background checkpoint passes, the writer's catch-ups, the times the WAL was seen to have started over after one,
-/// failed checkpoints (or failures of the writer's bookkeeping after a commit), the last failure's message, and whether
-/// the last checkpoint failed (the WAL then grows until one succeeds; the health checks of the store and the stream report
-/// it as Degraded).
-/// </summary>
-public sealed record SqliteCheckpointStats(long Passes, long CatchUps, long Restarts, long Failures, string? LastError, bool Failing);
-
-internal static class SqliteExtensions
-{
-    public static SqliteCommand With(this SqliteCommand command, string name, object? value)
-    {
-        command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        return command;
-    }
-
-    public static string? GetNullableString(this SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    public static long ToUnixMs(this DateTimeOffset value) => value.ToUnixTimeMilliseconds();
-
-    public static DateTimeOffset FromUnixMs(long value) => DateTimeOffset.FromUnixTimeMilliseconds(value);
-
-    public static DateTimeOffset? GetNullableTime(this SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
-}

@@ -10,7 +10,7 @@ namespace Pipeline.Adapters.Local;
 /// Runs, counters, idempotency markers, refreshes and stream checkpoints in SQLite. One active run per source is
 /// enforced by a unique column that is cleared when the run ends; a marker and its counter deltas commit together.
 /// </summary>
-public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
+public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyMarkers, IRefreshStore, ICheckpointStore
 {
     public const int MaxErrors = 50;
     private static readonly Counter[] Counters = Enum.GetValues<Counter>();

@@ -73,6 +73,7 @@ public static class EndToEndBench
     private static async Task<EndToEndResult> RunOnceAsync(WebApplication app, int products, int pageSize, int runNumber)
     {
         var runs = app.Services.GetRequiredService<IRunStore>();
+        var refreshes = app.Services.GetRequiredService<IRefreshStore>();
         using var sampler = new MemorySampler();
         var allocatedBefore = GC.GetTotalAllocatedBytes();
         var gen2Before = GC.CollectionCount(2);
@@ -120,7 +121,7 @@ public static class EndToEndBench
         {
             while (refresh is not { Status: var s } || !s.IsTerminal())
             {
-                refresh = await runs.GetLatestRefreshAsync($"run:{runId}", CancellationToken.None);
+                refresh = await refreshes.GetLatestRefreshAsync(RefreshTriggers.AfterRun(runId), CancellationToken.None);
                 if (clock.Elapsed > TimeSpan.FromMinutes(30)) throw new TimeoutException("the warehouse refresh did not end in 30 minutes");
                 if (refresh is null || !refresh.Status.IsTerminal()) await Task.Delay(50);
             }

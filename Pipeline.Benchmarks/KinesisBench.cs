@@ -12,7 +12,7 @@ using Pipeline.Core.Serialization;
 namespace Pipeline.Benchmarks;
 
 /// <summary>
-/// Benchmark 4: the Kinesis publisher (<see cref="KinesisEventStream.PublishAsync"/>, as IngestionService calls it: 500
+/// Benchmark 4: the Kinesis publisher (<see cref="KinesisEventStream.PublishAsync"/>, as TriggerHandler calls it: 500
 /// fetch tasks a call) against a bare PutRecords loop (hand-written JSON body, signed, one request per 500 records) and
 /// against <see cref="KinesisClient.PutRecordsAsync"/> alone, with the same records, against one kinesalite.
 /// </summary>
@@ -106,7 +106,7 @@ public static class KinesisBench
         return Report.Median(sorted);
     }
 
-    /// <summary>The records IngestionService would publish for a 100-page-per-task Synthetic run.</summary>
+    /// <summary>The records TriggerHandler would publish for a 100-page-per-task Synthetic run.</summary>
     private static IEnumerable<StreamRecord> Tasks(int count)
     {
         var options = new Dictionary<string, string> { ["count"] = "1000000", ["seed"] = "42", ["pageSize"] = "100", ["epoch"] = "29000000" };

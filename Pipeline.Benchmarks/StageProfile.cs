@@ -27,9 +27,10 @@ public static class StageProfile
         {
             var sp = app.Services;
             var runs = sp.GetRequiredService<IRunStore>();
+            var markers = sp.GetRequiredService<IIdempotencyMarkers>();
             var stream = sp.GetRequiredService<IEventStream>();
             var table = new Table($"Stage profile: {products:N0} Synthetic products in pages of {pageSize}, one call at a time", "stage", "calls", "total s", "ms per call", "products/s", "CPU µs per product");
-            var ingestion = sp.GetRequiredService<IngestionService>();
+            var ingestion = sp.GetRequiredService<TriggerHandler>();
             var options = new Dictionary<string, string>
             {
                 ["count"] = products.ToString(CultureInfo.InvariantCulture), ["pageSize"] = pageSize.ToString(CultureInfo.InvariantCulture),
@@ -41,7 +42,7 @@ public static class StageProfile
             var cpu0 = CpuClock.ProcessSeconds();
             await ingestion.PlanAndPublishAsync(runId, CancellationToken.None);
             var pages = (int)(await runs.GetRunAsync(runId, CancellationToken.None))!.Stages.TasksPublished;
-            table.Add("plan + publish (IngestionService)", 1, clock.Elapsed.TotalSeconds, clock.Elapsed.TotalMilliseconds, products / clock.Elapsed.TotalSeconds, (CpuClock.ProcessSeconds() - cpu0) * 1e6 / products);
+            table.Add("plan + publish (TriggerHandler)", 1, clock.Elapsed.TotalSeconds, clock.Elapsed.TotalMilliseconds, products / clock.Elapsed.TotalSeconds, (CpuClock.ProcessSeconds() - cpu0) * 1e6 / products);
 
             var records = new List<ReceivedRecord>();
             clock.Restart(); cpu0 = CpuClock.ProcessSeconds();
@@ -69,7 +70,7 @@ public static class StageProfile
             {
                 var task = System.Text.Json.JsonSerializer.Deserialize(record.Data.Span, Pipeline.Core.Serialization.CoreJsonContext.Default.FetchTask)!;
                 await FetchStep("GetRunAsync", () => runs.GetRunAsync(task.RunId, CancellationToken.None));
-                await FetchStep("WasAppliedAsync", () => runs.WasAppliedAsync(task.RunId, $"fetch:{task.Page}", CancellationToken.None));
+                await FetchStep("WasAppliedAsync", () => markers.WasAppliedAsync(task.RunId, $"fetch:{task.Page}", CancellationToken.None));
                 var page = await FetchStep("source FetchAsync (page generation)", () => sources.Get(task.Source).FetchAsync(task, CancellationToken.None));
                 var sha = await FetchStep("SHA-256 of the page", () => Task.FromResult(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(page.Bytes))));
                 var metadata = new RawObjectMetadata
@@ -78,7 +79,7 @@ public static class StageProfile
                     ContentType = page.ContentType,
                 };
                 await FetchStep("raw zone PutAsync", async () => { await zone.PutAsync(task.RawKey, page.Bytes, metadata, CancellationToken.None); return true; });
-                await FetchStep("ApplyOnceAsync", () => runs.ApplyOnceAsync(task.RunId, $"fetch:{task.Page}",
+                await FetchStep("ApplyOnceAsync", () => markers.ApplyOnceAsync(task.RunId, $"fetch:{task.Page}",
                     [new CounterDelta(Counter.PagesFetched, 1), new CounterDelta(Counter.RawObjects, 1), new CounterDelta(Counter.RawBytes, page.Bytes.Length)],
                     CancellationToken.None));
                 await FetchStep("NotifyAsync", async () => { await notifications.NotifyAsync(new RawObjectCreated(task.RawKey, page.Bytes.Length), CancellationToken.None); return true; });
@@ -115,12 +116,12 @@ public static class StageProfile
             foreach (var key in manual)
             {
                 await Step("GetRunAsync", () => runs.GetRunAsync(runId, CancellationToken.None));
-                await Step("WasAppliedAsync", () => runs.WasAppliedAsync(runId, $"transform:{key}", CancellationToken.None));
+                await Step("WasAppliedAsync", () => markers.WasAppliedAsync(runId, $"transform:{key}", CancellationToken.None));
                 var rawObject = await Step("raw zone GetAsync", () => rawZone.GetAsync(key, CancellationToken.None));
                 var parsed = await Step("CatalogPageParser.Parse", () => Task.FromResult(Pipeline.Core.Sources.CatalogPageParser.Parse(rawObject!.Bytes.Span,
                     Pipeline.Core.Sources.CatalogFormat.DummyJson, new("synthetic", runId, key, rawObject.Metadata.FetchedAt))));
                 await Step("UpsertAsync (new products)", () => productStore.UpsertAsync(parsed.Products, runId, rawObject!.Metadata.FetchedAt, CancellationToken.None));
-                await Step("ApplyOnceAsync", () => runs.ApplyOnceAsync(runId, $"transform:{key}", [new CounterDelta(Counter.PagesTransformed, 1), new CounterDelta(Counter.ProductsParsed, parsed.RecordCount)], CancellationToken.None));
+                await Step("ApplyOnceAsync", () => markers.ApplyOnceAsync(runId, $"transform:{key}", [new CounterDelta(Counter.PagesTransformed, 1), new CounterDelta(Counter.ProductsParsed, parsed.RecordCount)], CancellationToken.None));
                 await Step("TryFinishAsync", () => finisher.TryFinishAsync(runId, CancellationToken.None));
             }
             var manualProducts = manual.Count * pageSize;

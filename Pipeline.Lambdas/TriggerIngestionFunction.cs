@@ -116,7 +116,7 @@ public sealed class TriggerIngestionFunction
         if (validation.Error is { } invalid) return HttpApiResults.Invalid(invalid.Field, invalid.Message);
 
         await _readiness.EnsureAsync(_services, ct).ConfigureAwait(false);
-        var ingestion = _services.GetRequiredService<IngestionService>();
+        var ingestion = _services.GetRequiredService<TriggerHandler>();
         StartIngestionResult result;
         try
         {

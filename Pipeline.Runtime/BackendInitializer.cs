@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using Pipeline.Core.Ports;
 
 namespace Pipeline.Runtime;

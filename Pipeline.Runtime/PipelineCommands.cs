@@ -7,7 +7,7 @@ namespace Pipeline.Runtime;
 /// The commands, in process: a run is recorded by the trigger stage and its planning queued for the
 /// <see cref="PlanWorker"/>; a refresh is recorded and queued for the <see cref="RefreshWorker"/>.
 /// </summary>
-public sealed class PipelineCommands(IngestionService ingestion, WarehouseRefresher refresher, PlanQueue plans, RefreshQueue refreshes)
+public sealed class PipelineCommands(TriggerHandler ingestion, WarehouseRefresher refresher, PlanQueue plans, RefreshQueue refreshes)
     : IPipelineCommands
 {
     public async Task<StartIngestionResult> StartIngestionAsync(StartIngestionRequest request, CancellationToken ct)

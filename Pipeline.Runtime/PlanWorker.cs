@@ -12,7 +12,7 @@ public sealed class PlanWorker(PlanQueue queue, IServiceScopeFactory scopes, ILo
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<IngestionService>().PlanAndPublishAsync(runId, stoppingToken);
+                await scope.ServiceProvider.GetRequiredService<TriggerHandler>().PlanAndPublishAsync(runId, stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {

@@ -9,7 +9,7 @@ namespace Pipeline.Runtime;
 /// skips what it already did), and queued refreshes are re-queued.
 /// </summary>
 public sealed class StartupRecovery(
-    IRawZone rawZone, IRunStore runs,
+    IRawZone rawZone, IRunStore runs, IRefreshStore refreshStore,
     PlanQueue plans, RawObjectQueue rawObjects, RefreshQueue refreshes, ILogger<StartupRecovery> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken cancellationToken)
@@ -38,7 +38,7 @@ public sealed class StartupRecovery(
             } while (token is not null);
             logger.LogInformation("Resuming run {RunId}: {Count} raw objects offered to the transform again", run.RunId, offered);
         }
-        foreach (var refresh in await runs.ListRefreshesAsync(50, cancellationToken))
+        foreach (var refresh in await refreshStore.ListRefreshesAsync(50, cancellationToken))
             if (!refresh.Status.IsTerminal())
                 await refreshes.EnqueueAsync(refresh.RefreshId, cancellationToken);
     }

@@ -24,7 +24,7 @@ namespace Pipeline.Adapters.Aws.DynamoDb;
 /// Conditions cannot add attributes together, so <see cref="TryFinishAsync"/> reads the run, decides, and updates on
 /// the condition that the counters it read are unchanged (optimistic; re-read on conflict).
 /// </remarks>
-public sealed class DynamoDbRunStore : IRunStore
+public sealed class DynamoDbRunStore : IRunStore, IIdempotencyMarkers, IRefreshStore, ICheckpointStore
 {
     /// <summary>Errors kept per run; later ones are dropped.</summary>
     public const int MaxErrors = 50;

@@ -33,6 +33,3 @@ internal sealed record ProductPageCursor(
         throw new FormatException("The page token is not valid.");
     }
 }
-
-[JsonSerializable(typeof(ProductPageCursor))]
-internal sealed partial class DynamoDbJsonContext : JsonSerializerContext;

@@ -24,15 +24,3 @@ public sealed record AwsCredentials
     public override string ToString() =>
         $"AwsCredentials {{ AccessKeyId = {AccessKeyId}, SessionToken = {(SessionToken is null ? "none" : "set")} }}";
 }
-
-/// <summary>Supplies credentials for each request (they may rotate, e.g. instance-role or SSO credentials).</summary>
-public interface IAwsCredentialsProvider
-{
-    ValueTask<AwsCredentials> GetCredentialsAsync(CancellationToken ct);
-}
-
-/// <summary>Fixed credentials, e.g. for local AWS-API servers and tests.</summary>
-public sealed class StaticAwsCredentialsProvider(AwsCredentials credentials) : IAwsCredentialsProvider
-{
-    public ValueTask<AwsCredentials> GetCredentialsAsync(CancellationToken ct) => ValueTask.FromResult(credentials);
-}

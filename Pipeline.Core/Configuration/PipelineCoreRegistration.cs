@@ -2,9 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Http.Resilience;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Health;
 using Pipeline.Core.Ports;
@@ -46,7 +44,7 @@ public static class PipelineCoreRegistration
         services.TryAddSingleton<IRawZoneNotifications, NoRawZoneNotifications>();
         services.TryAddSingleton<IRunCompletionListener, NoRunCompletionListener>();
         services.AddTransient<RunFinisher>();
-        services.AddTransient<IngestionService>();
+        services.AddTransient<TriggerHandler>();
         services.AddTransient<FetchHandler>();
         services.AddTransient<TransformHandler>();
         services.AddTransient<WarehouseRefresher>();

@@ -15,19 +15,3 @@ public sealed record FetchTask
     public string RawKey => RawKeys.Page(Source, RunDate, RunId, Page);
     public string PartitionKey => $"{RunId}/{Page}";
 }
-
-/// <summary>What the raw zone keeps beside the verbatim bytes.</summary>
-public sealed record RawObjectMetadata
-{
-    public required string RunId { get; init; }
-    public required string Source { get; init; }
-    public required string SourceUrl { get; init; }
-    public required DateTimeOffset FetchedAt { get; init; }
-    public required string Sha256 { get; init; }
-    public int Page { get; init; }
-    public string ContentType { get; init; } = "application/json";
-}
-
-public sealed record RawObject(string Key, ReadOnlyMemory<byte> Bytes, RawObjectMetadata Metadata);
-
-public sealed record RawObjectInfo(string Key, long Size, DateTimeOffset LastModified);

@@ -2,8 +2,13 @@ using Pipeline.Core.Domain;
 
 namespace Pipeline.Core.Ports;
 
-/// <summary>Runs, their counters, idempotency markers, refreshes and stream checkpoints.</summary>
-public interface IRunStore : ICheckpointStore
+/// <summary>
+/// Run records: a run's status, counters and errors. Creating, finishing and ending a run also take and release the
+/// source's active-run lock, in the same write as the status change, so the lock is part of this role. An adapter
+/// usually serves <see cref="IIdempotencyMarkers"/>, <see cref="IRefreshStore"/> and <see cref="ICheckpointStore"/> from the
+/// same table or file; callers ask for the role they need.
+/// </summary>
+public interface IRunStore
 {
     string ProviderName { get; }
 
@@ -15,15 +20,6 @@ public interface IRunStore : ICheckpointStore
     Task<IngestionRun?> GetRunAsync(string runId, CancellationToken ct);
 
     Task<IReadOnlyList<IngestionRun>> ListRunsAsync(int limit, CancellationToken ct);
-
-    /// <summary>
-    /// Applies the deltas once per <paramref name="idempotencyKey"/>: a repeated key (a re-delivered task or object)
-    /// changes nothing and returns false.
-    /// </summary>
-    Task<bool> ApplyOnceAsync(string runId, string idempotencyKey, IReadOnlyList<CounterDelta> deltas, CancellationToken ct);
-
-    /// <summary>True when the idempotency key was already applied.</summary>
-    Task<bool> WasAppliedAsync(string runId, string idempotencyKey, CancellationToken ct);
 
     Task IncrementAsync(string runId, IReadOnlyList<CounterDelta> deltas, CancellationToken ct);
 
@@ -41,15 +37,4 @@ public interface IRunStore : ICheckpointStore
 
     /// <summary>Ends a non-terminal run with the given status (failed or cancelled); false if it was already finished.</summary>
     Task<bool> EndAsync(string runId, RunStatus status, string? error, DateTimeOffset now, CancellationToken ct);
-
-    Task<WarehouseRefresh> CreateRefreshAsync(WarehouseRefresh refresh, CancellationToken ct);
-
-    Task UpdateRefreshAsync(WarehouseRefresh refresh, CancellationToken ct);
-
-    Task<WarehouseRefresh?> GetRefreshAsync(string refreshId, CancellationToken ct);
-
-    Task<IReadOnlyList<WarehouseRefresh>> ListRefreshesAsync(int limit, CancellationToken ct);
-
-    /// <summary>The newest refresh started with <paramref name="trigger"/> (e.g. <c>run:&lt;runId&gt;</c>), or null.</summary>
-    Task<WarehouseRefresh?> GetLatestRefreshAsync(string trigger, CancellationToken ct);
 }

@@ -7,30 +7,6 @@ using Pipeline.Core.Domain;
 
 namespace Pipeline.Core.Sources;
 
-/// <summary>Shape of a catalog page on the wire.</summary>
-public enum CatalogFormat
-{
-    /// <summary>Envelope <c>{products,total,skip,limit}</c>; DummyJSON and the Synthetic source.</summary>
-    DummyJson,
-    /// <summary>Bare array; rating is <c>{rate,count}</c>; category is a display name.</summary>
-    FakeStore,
-}
-
-public sealed record ParseContext(string Source, string RunId, string RawKey, DateTimeOffset SeenAt);
-
-/// <summary>What a page held: valid products, rejected records, and a page-level error when the page itself was unusable.</summary>
-public sealed class ParseResult
-{
-    public List<Product> Products { get; } = [];
-    public List<Rejection> Rejections { get; } = [];
-    /// <summary>Records seen (valid + rejected).</summary>
-    public int RecordCount { get; internal set; }
-    /// <summary>Set when the page as a whole could not be read (malformed JSON, wrong envelope); no product is kept then.</summary>
-    public string? PageError { get; internal set; }
-    /// <summary>The envelope's <c>total</c>, when the format has one.</summary>
-    public int? Total { get; internal set; }
-}
-
 /// <summary>
 /// Streaming parser and validator for catalog pages: one pass of <see cref="Utf8JsonReader"/> over the page bytes, no DOM.
 /// Unknown properties are skipped; a record with a wrong type or a missing required field is rejected with its reason
@@ -574,71 +550,4 @@ public static class CatalogPageParser
         JsonTokenType.Null => "null",
         _ => token.ToString(),
     };
-}
-
-/// <summary>Category and status names to URL-safe slugs: "men's clothing" → "mens-clothing", "In Stock" → "in-stock".</summary>
-public static class Slug
-{
-    public static string From(string value)
-    {
-        Span<char> buffer = value.Length <= 256 ? stackalloc char[value.Length] : new char[value.Length];
-        var length = 0;
-        var pendingDash = false;
-        foreach (var raw in value)
-        {
-            if (raw is '\'' or '’') continue;
-            var ch = char.ToLowerInvariant(raw);
-            if (char.IsAsciiLetterOrDigit(ch))
-            {
-                if (pendingDash && length > 0) buffer[length++] = '-';
-                pendingDash = false;
-                buffer[length++] = ch;
-            }
-            else pendingDash = true;
-        }
-        return new string(buffer[..length]);
-    }
-}
-
-/// <summary>
-/// Strings that repeat across records (categories, brands, statuses, tags), kept per thread by their UTF-8 bytes so that
-/// a page of products shares one string instance (and one slug) per distinct value instead of allocating each again.
-/// Direct-mapped and bounded: 256 slots of values up to 64 bytes; a collision only costs a new string.
-/// </summary>
-internal sealed class RepeatedStrings
-{
-    private const int Slots = 256, MaxBytes = 64;
-
-    [ThreadStatic] private static RepeatedStrings? _forThisThread;
-
-    private readonly byte[]?[] _keys = new byte[Slots][];
-    private readonly string[] _values = new string[Slots];
-    private readonly string?[] _slugs = new string?[Slots];
-
-    public static RepeatedStrings ForThisThread => _forThisThread ??= new RepeatedStrings();
-
-    /// <summary>The string token's value (as <see cref="Utf8JsonReader.GetString"/> gives it) and, when asked, its <see cref="Slug"/>.</summary>
-    public (string Value, string? Slug) Get(ref Utf8JsonReader reader, bool slug)
-    {
-        var bytes = reader.ValueSpan;
-        if (reader.ValueIsEscaped || bytes.Length > MaxBytes)
-        {
-            var value = reader.GetString()!;
-            return (value, slug ? Slug.From(value) : null);
-        }
-        if (bytes.IsEmpty) return ("", slug ? "" : null);
-        // A cheap slot from the length and three bytes: a collision only costs a new string.
-        var slot = (bytes.Length * 31 + bytes[0] * 7 + bytes[bytes.Length / 2] * 3 + bytes[^1]) & (Slots - 1);
-        if (_keys[slot] is { } key && bytes.SequenceEqual(key))
-        {
-            if (slug) return (_values[slot], _slugs[slot] ??= Slug.From(_values[slot]));
-            return (_values[slot], null);
-        }
-        // GetString, not a plain decode, so that a value the reader would refuse is refused alike.
-        var created = reader.GetString()!;
-        _keys[slot] = bytes.ToArray();
-        _values[slot] = created;
-        _slugs[slot] = slug ? Slug.From(created) : null;
-        return (created, _slugs[slot]);
-    }
 }

@@ -19,6 +19,7 @@ public sealed class FetchHandler(
     SourceRegistry sources,
     IRawZone rawZone,
     IRunStore runs,
+    IIdempotencyMarkers markers,
     IProductStore store,
     IRawZoneNotifications notifications,
     RunFinisher finisher,
@@ -89,7 +90,7 @@ public sealed class FetchHandler(
         }
         if (run.Status is RunStatus.Cancelled or RunStatus.Failed) return;
         var marker = $"fetch:{task.Page}";
-        if (await runs.WasAppliedAsync(task.RunId, marker, ct).ConfigureAwait(false))
+        if (await markers.WasAppliedAsync(task.RunId, marker, ct).ConfigureAwait(false))
         {
             // Re-delivered after the page was handled: make sure the transform saw it, count nothing.
             if (await rawZone.HeadAsync(task.RawKey, ct).ConfigureAwait(false) is not null)
@@ -120,7 +121,7 @@ public sealed class FetchHandler(
             ContentType = page.ContentType,
         };
         await rawZone.PutAsync(task.RawKey, page.Bytes, metadata, ct).ConfigureAwait(false);
-        await runs.ApplyOnceAsync(task.RunId, marker,
+        await markers.ApplyOnceAsync(task.RunId, marker,
         [
             new CounterDelta(Counter.PagesFetched, 1),
             new CounterDelta(Counter.RawObjects, 1),
@@ -140,7 +141,7 @@ public sealed class FetchHandler(
                 RunId = task.RunId, Source = task.Source, RawKey = task.RawKey, Reason = $"fetch failed: {reason}", RejectedAt = clock.GetUtcNow(),
             },
         ], ct).ConfigureAwait(false);
-        if (await runs.ApplyOnceAsync(task.RunId, $"fetch:{task.Page}", [new CounterDelta(Counter.PagesFailed, 1)], ct).ConfigureAwait(false))
+        if (await markers.ApplyOnceAsync(task.RunId, $"fetch:{task.Page}", [new CounterDelta(Counter.PagesFailed, 1)], ct).ConfigureAwait(false))
             await runs.AddErrorAsync(task.RunId, $"page {task.Page}: {reason}", ct).ConfigureAwait(false);
         await finisher.TryFinishAsync(task.RunId, ct).ConfigureAwait(false);
     }

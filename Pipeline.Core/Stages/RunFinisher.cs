@@ -8,7 +8,7 @@ namespace Pipeline.Core.Stages;
 /// load of the product store ends with it: its deferred indexes are built after the listener has recorded the
 /// refresh (a write that would otherwise wait behind an index build on the store's writer), while the refresh runs.
 /// </summary>
-public sealed class RunFinisher(IRunStore runs, IProductStore store, IRunCompletionListener listener, TimeProvider clock)
+public sealed class RunFinisher(IRunStore runs, IRunCompletionListener listener, TimeProvider clock, IBulkLoadTarget? bulkLoad = null)
 {
     public async Task<IngestionRun?> TryFinishAsync(string runId, CancellationToken ct)
     {
@@ -20,7 +20,7 @@ public sealed class RunFinisher(IRunStore runs, IProductStore store, IRunComplet
         }
         finally
         {
-            if (store is IBulkLoadTarget bulk) await bulk.EndBulkLoadAsync(ct).ConfigureAwait(false);
+            if (bulkLoad is not null) await bulkLoad.EndBulkLoadAsync(ct).ConfigureAwait(false);
         }
         return finished;
     }

@@ -2,20 +2,11 @@ using System.Text.Json;
 
 namespace Pipeline.Core.Stages;
 
-/// <summary>One invalid field of a request: the name clients see in <c>errors</c> and what is wrong with it.</summary>
-public sealed record FieldError(string Field, string Message);
-
-/// <summary>The outcome of validating a start-ingestion body: a request to run, or the field that is wrong.</summary>
-public sealed record StartIngestionValidation(StartIngestionRequest? Request, FieldError? Error)
-{
-    public bool IsValid => Error is null;
-}
-
 /// <summary>
 /// Validates the body of a start-ingestion request (<c>POST /api/ingestions</c> on the Web host, <c>POST /ingestions</c>
 /// on the HTTP API in front of the trigger Lambda): <c>source</c> required, at most 32 options, each a string of at
 /// most 256 characters, a number or a boolean. The source name and option values are checked later by the source itself
-/// (<see cref="IngestionService.CreateRunAsync"/> throws <see cref="Sources.InvalidOptionException"/> naming the field).
+/// (<see cref="TriggerHandler.CreateRunAsync"/> throws <see cref="Sources.InvalidOptionException"/> naming the field).
 /// </summary>
 public static class StartIngestionBodyValidator
 {

@@ -5,15 +5,6 @@ using Pipeline.Core.Sources;
 
 namespace Pipeline.Core.Stages;
 
-/// <summary>What the transform did with one raw object.</summary>
-public enum TransformOutcome
-{
-    Transformed,
-    AlreadyTransformed,
-    Ignored,
-    RunNotActive,
-}
-
 /// <summary>
 /// The transform stage (the S3-triggered Lambda, and the local raw-zone notification): parse, validate and normalise a
 /// raw page, upsert the products idempotently, append price observations only on real changes, quarantine rejects with
@@ -24,6 +15,7 @@ public sealed class TransformHandler(
     IRawZone rawZone,
     IProductStore store,
     IRunStore runs,
+    IIdempotencyMarkers markers,
     RunFinisher finisher,
     TimeProvider clock,
     ILogger<TransformHandler> logger)
@@ -47,7 +39,7 @@ public sealed class TransformHandler(
         if (run is { Status: RunStatus.Cancelled or RunStatus.Failed })
             return TransformOutcome.RunNotActive;
         var marker = $"transform:{key}";
-        if (run is not null && await runs.WasAppliedAsync(runId, marker, ct).ConfigureAwait(false))
+        if (run is not null && await markers.WasAppliedAsync(runId, marker, ct).ConfigureAwait(false))
             return TransformOutcome.AlreadyTransformed;
 
         var raw = await rawZone.GetAsync(key, ct).ConfigureAwait(false)
@@ -82,7 +74,7 @@ public sealed class TransformHandler(
         // repeat the error on redelivery; it can no longer be lost.
         if (parsed.PageError is not null)
             await runs.AddErrorAsync(runId, $"{key}: {parsed.PageError}", ct).ConfigureAwait(false);
-        var applied = await runs.ApplyOnceAsync(runId, marker,
+        var applied = await markers.ApplyOnceAsync(runId, marker,
         [
             new CounterDelta(Counter.PagesTransformed, 1),
             new CounterDelta(Counter.ProductsParsed, parsed.RecordCount),

@@ -10,15 +10,15 @@ namespace Pipeline.Core.Stages;
 /// The warehouse refresh: loads the current products and the price observations into the warehouse, then reconciles
 /// the warehouse's counts with the store's, per source. Exactly once: the warehouse merges by product id and by
 /// (product id, run id), so a repeated or retried load adds nothing, and a refresh ends <c>succeeded</c> only when the
-/// counts agree. A store with a change feed hands over only what changed since the position the warehouse loaded last
+/// counts agree. A store with a change feed (an <see cref="IProductChangeFeed"/> in the container) hands over only what changed since the position the warehouse loaded last
 /// (everything on a first load, when the warehouse is empty, or after a reconciliation failed); that position moves
 /// only after the load committed and reconciled, so a failed attempt never hides a gap from the next. Other stores hand
 /// over everything. A failed attempt (load error or mismatch) is retried up to <see cref="WarehouseOptions.RefreshMaxAttempts"/>
 /// times with doubling delays; each attempt is recorded on the refresh.
 /// </summary>
 public sealed class WarehouseRefresher(
-    IProductStore store, IRunStore runs, IWarehouse warehouse, TimeProvider clock, IOptions<PipelineOptions> options,
-    ILogger<WarehouseRefresher> logger)
+    IProductStore store, IRefreshStore refreshes, IWarehouse warehouse, TimeProvider clock, IOptions<PipelineOptions> options,
+    ILogger<WarehouseRefresher> logger, IProductChangeFeed? changeFeed = null)
 {
     private static readonly SemaphoreSlim OneAtATime = new(1, 1);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(10);
@@ -35,7 +35,7 @@ public sealed class WarehouseRefresher(
         {
             RefreshId = RunIds.New(now, "wr-"), Status = RunStatus.Queued, CreatedAt = now, Trigger = trigger,
         };
-        return await runs.CreateRefreshAsync(refresh, ct).ConfigureAwait(false);
+        return await refreshes.CreateRefreshAsync(refresh, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -45,7 +45,7 @@ public sealed class WarehouseRefresher(
     /// </summary>
     public async Task<WarehouseRefresh> ExecuteAsync(string refreshId, CancellationToken ct)
     {
-        var refresh = await runs.GetRefreshAsync(refreshId, ct).ConfigureAwait(false)
+        var refresh = await refreshes.GetRefreshAsync(refreshId, ct).ConfigureAwait(false)
                       ?? throw new InvalidOperationException($"Refresh {refreshId} does not exist.");
         if (refresh.Status.IsTerminal()) return refresh;
         var settings = options.Value.Warehouse;
@@ -86,10 +86,10 @@ public sealed class WarehouseRefresher(
             var delay = RetryDelay(settings.RefreshRetryDelay, number);
             refresh = refresh with { Error = outcome.Error, NextAttemptAt = clock.GetUtcNow() + delay };
             logger.LogWarning("Warehouse refresh {RefreshId} attempt {Attempt} failed; retrying in {Delay}: {Error}", refreshId, number, delay, outcome.Error);
-            await runs.UpdateRefreshAsync(refresh, CancellationToken.None).ConfigureAwait(false);
+            await refreshes.UpdateRefreshAsync(refresh, CancellationToken.None).ConfigureAwait(false);
             await Task.Delay(delay, clock, ct).ConfigureAwait(false);
         }
-        await runs.UpdateRefreshAsync(refresh, CancellationToken.None).ConfigureAwait(false);
+        await refreshes.UpdateRefreshAsync(refresh, CancellationToken.None).ConfigureAwait(false);
         return refresh;
     }
 
@@ -101,7 +101,7 @@ public sealed class WarehouseRefresher(
             Error = attempts == 1 ? error : $"failed after {attempts} attempts; last: {error}",
         };
         logger.LogError("Warehouse refresh {RefreshId} failed after {Attempts} attempts: {Error}", refresh.RefreshId, attempts, error);
-        await runs.UpdateRefreshAsync(refresh, CancellationToken.None).ConfigureAwait(false);
+        await refreshes.UpdateRefreshAsync(refresh, CancellationToken.None).ConfigureAwait(false);
         return refresh;
     }
 
@@ -123,7 +123,7 @@ public sealed class WarehouseRefresher(
             };
             // The load only reads the store; this write may wait behind what holds the store's writer (the index
             // builds that end a bulk load), so the load does not wait for it. It is awaited before the attempt ends.
-            recorded = runs.UpdateRefreshAsync(running, ct);
+            recorded = refreshes.UpdateRefreshAsync(running, ct);
             await warehouse.EnsureSchemaAsync(ct).ConfigureAwait(false);
             var (result, reconciliation) = await LoadAndReconcileAsync(refresh.RefreshId, attempt.FullReload, ct).ConfigureAwait(false);
             await recorded.ConfigureAwait(false);
@@ -152,7 +152,7 @@ public sealed class WarehouseRefresher(
 
     private async Task<(WarehouseLoadResult, Reconciliation)> LoadAndReconcileAsync(string refreshId, bool fullReload, CancellationToken ct)
     {
-        if (store is not IProductChangeFeed feed)
+        if (changeFeed is not { } feed)
         {
             var before = await store.CountsAsync(ct).ConfigureAwait(false);
             var all = await LoadReadingAheadAsync(refreshId, store.ScanAsync(ct), store.ScanPriceObservationsAsync(ct), ct).ConfigureAwait(false);
@@ -204,7 +204,7 @@ public sealed class WarehouseRefresher(
     {
         var asOf = await warehouse.AsOfAsync(ct).ConfigureAwait(false) ?? clock.GetUtcNow();
         var inWarehouse = await warehouse.CountsAsync(ct).ConfigureAwait(false);
-        if (store is IProductChangeFeed feed && await feed.GetConsumerPositionAsync(FeedConsumer, ct).ConfigureAwait(false) is { } position)
+        if (changeFeed is { } feed && await feed.GetConsumerPositionAsync(FeedConsumer, ct).ConfigureAwait(false) is { } position)
             return Reconciliation.Compare(asOf, await feed.CountsAtAsync(position, ct).ConfigureAwait(false), inWarehouse);
         return Reconciliation.Compare(asOf, await store.CountsAsync(ct).ConfigureAwait(false), inWarehouse);
     }

@@ -18,6 +18,7 @@ public sealed class RunProgressCardTests : MudTestContext
         _runs = new SqliteRunStore(new SqliteDatabase(Path.Combine(_dir, "store.db")));
         _runs.EnsureCreatedAsync(CancellationToken.None).GetAwaiter().GetResult();
         Services.AddSingleton<IRunStore>(_runs);
+        Services.AddSingleton<IRefreshStore>(_runs);
     }
 
     private async Task<string> CreateRunAsync(RunStatus status, params CounterDelta[] deltas)

@@ -4,15 +4,17 @@ using Pipeline.Core.Ports;
 namespace Pipeline.Tests.Contracts;
 
 /// <summary>
-/// What every <see cref="IRunStore"/> must do (SQLite and DynamoDB alike). Derive once per implementation; each test
-/// gets a fresh, empty store from <see cref="CreateRunStoreAsync"/> (already EnsureCreated).
+/// What every run store must do (SQLite and DynamoDB alike) in each of its roles: run records (<see cref="IRunStore"/>),
+/// idempotency markers, checkpoints and refresh records. Derive once per implementation; each test gets a fresh, empty
+/// store from <see cref="CreateRunStoreAsync"/> (already EnsureCreated).
 /// </summary>
-public abstract class RunStoreContractTests : IAsyncLifetime
+public abstract class RunStoreContractTests<TStore> : IAsyncLifetime
+    where TStore : IRunStore, IIdempotencyMarkers, ICheckpointStore, IRefreshStore
 {
     protected static readonly DateTimeOffset T0 = new(2026, 3, 1, 6, 0, 0, 250, TimeSpan.Zero);
 
     /// <summary>A new, empty run store for one test.</summary>
-    protected abstract Task<IRunStore> CreateRunStoreAsync();
+    protected abstract Task<TStore> CreateRunStoreAsync();
 
     public virtual Task InitializeAsync() => Task.CompletedTask;
 
@@ -32,7 +34,7 @@ public abstract class RunStoreContractTests : IAsyncLifetime
         deltas.Select(d => new CounterDelta(d.Counter, d.Delta)).ToArray();
 
     /// <summary>A running run with planning complete and 2 fetch tasks published.</summary>
-    private static async Task<IngestionRun> RunningRunAsync(IRunStore store, string runId)
+    private static async Task<IngestionRun> RunningRunAsync(TStore store, string runId)
     {
         var (run, created) = await store.TryCreateRunAsync(NewRun(runId), CancellationToken.None);
         Assert.True(created);
@@ -42,7 +44,7 @@ public abstract class RunStoreContractTests : IAsyncLifetime
         return run;
     }
 
-    private static async Task FetchAndTransformAsync(IRunStore store, string runId, int page, int rejected = 0)
+    private static async Task FetchAndTransformAsync(TStore store, string runId, int page, int rejected = 0)
     {
         Assert.True(await store.ApplyOnceAsync(runId, $"fetch:{page}",
             Deltas((Counter.PagesFetched, 1), (Counter.RawObjects, 1), (Counter.RawBytes, 1000)), CancellationToken.None));

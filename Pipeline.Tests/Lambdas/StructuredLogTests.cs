@@ -50,7 +50,7 @@ public sealed class StructuredLogTests : IDisposable
         Assert.NotEmpty(lines);
         var entries = lines.Select(line => JsonDocument.Parse(line).RootElement).ToList(); // every line is one JSON object
         var published = Assert.Single(entries, e =>
-            e.GetProperty("Category").GetString() == "Pipeline.Core.Stages.IngestionService"
+            e.GetProperty("Category").GetString() == "Pipeline.Core.Stages.TriggerHandler"
             && e.GetProperty("Message").GetString()!.Contains("published", StringComparison.Ordinal));
         Assert.Equal("Information", published.GetProperty("LogLevel").GetString());
         var scopes = published.GetProperty("Scopes").EnumerateArray().ToList();

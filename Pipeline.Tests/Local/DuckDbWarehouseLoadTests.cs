@@ -374,7 +374,7 @@ public sealed partial class DuckDbWarehouseLoadTests : IDisposable
             ["Pipeline:DataDirectory"] = _dir.Path,
             ["Pipeline:Warehouse:Provider"] = "DuckDb",
         }).Build();
-        var services = new ServiceCollection().AddLogging().AddPipelineCore(configuration);
+        var services = new ServiceCollection().AddLogging().AddPipelineCore(configuration).AddLocalAdapters(configuration);
         IWarehouse warehouse;
         await using (var provider = services.BuildServiceProvider())
         {

@@ -61,11 +61,11 @@ public sealed class SqliteProductStoreContractTests : ProductStoreContractTests,
 }
 
 /// <summary>The run-store contract on SQLite (the same tests run against dynalite).</summary>
-public sealed class SqliteRunStoreContractTests : RunStoreContractTests, IDisposable
+public sealed class SqliteRunStoreContractTests : RunStoreContractTests<SqliteRunStore>, IDisposable
 {
     private readonly TempFolder _dir = new();
 
-    protected override async Task<IRunStore> CreateRunStoreAsync()
+    protected override async Task<SqliteRunStore> CreateRunStoreAsync()
     {
         var store = new SqliteRunStore(new SqliteDatabase(Path.Combine(_dir.Path, $"{Guid.NewGuid():N}.db")));
         await store.EnsureCreatedAsync(CancellationToken.None);

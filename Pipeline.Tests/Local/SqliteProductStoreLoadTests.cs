@@ -326,7 +326,8 @@ public sealed class SqliteProductStoreLoadTests : IAsyncLifetime
         var runs = new SqliteRunStore(_db);
         await runs.EnsureCreatedAsync(CancellationToken.None);
         await using var incremental = new DuckDbWarehouse(Path.Combine(_dir.Path, "incremental.duckdb"), _clock);
-        var refresher = new WarehouseRefresher(_store, runs, incremental, _clock, Microsoft.Extensions.Options.Options.Create(new Pipeline.Core.Configuration.PipelineOptions()), NullLogger<WarehouseRefresher>.Instance);
+        var refresher = new WarehouseRefresher(_store, runs, incremental, _clock, Microsoft.Extensions.Options.Options.Create(new Pipeline.Core.Configuration.PipelineOptions()), NullLogger<WarehouseRefresher>.Instance,
+            changeFeed: _store);
 
         await _store.UpsertAsync(Synthetic(400), "run-1", T1, CancellationToken.None);
         var first = await refresher.ExecuteAsync((await refresher.CreateAsync("test", CancellationToken.None)).RefreshId, CancellationToken.None);

@@ -48,10 +48,10 @@ public sealed class WarehouseRefresherTests : IAsyncLifetime
     /// <summary>Synthetic products of one seed: a product keeps its id across seeds, and nearly every price differs.</summary>
     private static List<Product> Synthetic(int count, int seed) => SyntheticProducts.Parsed(count, seed, 1, $"run-{seed}", T1);
 
-    private WarehouseRefresher Refresher(IWarehouse? warehouse = null, IRunStore? runs = null, int maxAttempts = 4) =>
-        new(_store, runs ?? _runs, warehouse ?? _warehouse, _clock,
+    private WarehouseRefresher Refresher(IWarehouse? warehouse = null, IRefreshStore? refreshes = null, int maxAttempts = 4) =>
+        new(_store, refreshes ?? _runs, warehouse ?? _warehouse, _clock,
             Options.Create(new PipelineOptions { Warehouse = { RefreshMaxAttempts = maxAttempts, RefreshRetryDelay = TimeSpan.Zero } }),
-            NullLogger<WarehouseRefresher>.Instance);
+            NullLogger<WarehouseRefresher>.Instance, changeFeed: _store);
 
     private static async Task<WarehouseRefresh> RefreshAsync(WarehouseRefresher refresher) =>
         await refresher.ExecuteAsync((await refresher.CreateAsync("test", CancellationToken.None)).RefreshId, CancellationToken.None);
@@ -220,9 +220,9 @@ public sealed class WarehouseRefresherTests : IAsyncLifetime
         await using (var creator = new DuckDbWarehouse(WarehousePath, _clock)) await creator.EnsureSchemaAsync(CancellationToken.None);
         using var holder = LockHolder.Hold(WarehousePath);
         // The lock goes when the first attempt's failure is recorded, before the retry starts.
-        var runs = new RecordingRunStore(_runs) { OnRetryScheduled = holder.Release };
+        var refreshes = new RecordingRefreshStore(_runs) { OnRetryScheduled = holder.Release };
 
-        var refresh = await RefreshAsync(Refresher(runs: runs));
+        var refresh = await RefreshAsync(Refresher(refreshes: refreshes));
 
         Assert.Equal(RunStatus.Succeeded, refresh.Status);
         Assert.Equal(2, refresh.Attempts.Count);
@@ -264,8 +264,8 @@ public sealed class WarehouseRefresherTests : IAsyncLifetime
         }
     }
 
-    /// <summary>The run store, calling <see cref="OnRetryScheduled"/> when a refresh records a failed attempt that will be retried.</summary>
-    private sealed class RecordingRunStore(IRunStore inner) : DelegatingRunStore(inner)
+    /// <summary>The refresh store, calling <see cref="OnRetryScheduled"/> when a refresh records a failed attempt that will be retried.</summary>
+    private sealed class RecordingRefreshStore(IRefreshStore inner) : DelegatingRefreshStore(inner)
     {
         public Action? OnRetryScheduled { get; init; }
 

@@ -41,7 +41,7 @@ public sealed class RedeliveryTests : IAsyncLifetime
     /// <summary>Creates and plans a run, and reads its published fetch tasks back from every shard, per shard.</summary>
     private async Task<(string RunId, List<IReadOnlyList<ReceivedRecord>> Batches)> PlanRunAsync()
     {
-        var ingestion = Get<IngestionService>();
+        var ingestion = Get<TriggerHandler>();
         var created = await ingestion.CreateRunAsync(new StartIngestionRequest("dummyjson", null), CancellationToken.None);
         await ingestion.PlanAndPublishAsync(created.Run.RunId, CancellationToken.None);
         var stream = Get<IEventStream>();
@@ -181,10 +181,10 @@ public sealed class RedeliveryTests : IAsyncLifetime
         var firstLoad = await refresher.ExecuteAsync((await refresher.CreateAsync("test", CancellationToken.None)).RefreshId, CancellationToken.None);
         var once = await MetricsAsync();
         var secondLoad = await refresher.ExecuteAsync((await refresher.CreateAsync("test", CancellationToken.None)).RefreshId, CancellationToken.None);
-        var stored = await Get<IRunStore>().GetRefreshAsync(secondLoad.RefreshId, CancellationToken.None);
+        var stored = await Get<IRefreshStore>().GetRefreshAsync(secondLoad.RefreshId, CancellationToken.None);
         var again = await refresher.ExecuteAsync(secondLoad.RefreshId, CancellationToken.None); // the same refresh delivered again
         // A crash between a load and the feed position it records: the next refresh loads the same changes again.
-        await ((IProductChangeFeed)Get<IProductStore>()).SetConsumerPositionAsync(WarehouseRefresher.FeedConsumer, 0, CancellationToken.None);
+        await Get<IProductChangeFeed>().SetConsumerPositionAsync(WarehouseRefresher.FeedConsumer, 0, CancellationToken.None);
         var reloaded = await refresher.ExecuteAsync((await refresher.CreateAsync("test", CancellationToken.None)).RefreshId, CancellationToken.None);
 
         Assert.Equal(RunStatus.Succeeded, firstLoad.Status);

@@ -30,7 +30,7 @@ public sealed class StageFailureTests : IAsyncLifetime
     private async Task<IngestionRun> RecordRunAsync()
     {
         await using var scope = _app.Services.CreateAsyncScope();
-        var created = await scope.ServiceProvider.GetRequiredService<IngestionService>()
+        var created = await scope.ServiceProvider.GetRequiredService<TriggerHandler>()
             .CreateRunAsync(new StartIngestionRequest("synthetic", new Dictionary<string, string> { ["count"] = "100" }), CancellationToken.None);
         return created.Run;
     }

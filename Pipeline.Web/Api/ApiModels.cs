@@ -36,8 +36,8 @@ public sealed record RunDto(
         StagesDto.From(run.Stages), run.Errors, run.Options, RunRefreshDto.From(refresh));
 
     /// <summary>The run with its refresh looked up.</summary>
-    public static async Task<RunDto> WithRefreshAsync(IngestionRun run, IRunStore runs, CancellationToken ct) =>
-        From(run, await runs.GetLatestRefreshAsync(RefreshTriggers.AfterRun(run.RunId), ct).ConfigureAwait(false));
+    public static async Task<RunDto> WithRefreshAsync(IngestionRun run, IRefreshStore refreshes, CancellationToken ct) =>
+        From(run, await refreshes.GetLatestRefreshAsync(RefreshTriggers.AfterRun(run.RunId), ct).ConfigureAwait(false));
 }
 
 public sealed record ItemsResponse<T>(IReadOnlyList<T> Items);

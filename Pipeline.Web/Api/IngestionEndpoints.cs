@@ -3,7 +3,6 @@ using Pipeline.Core.Ports;
 using Pipeline.Core.Sources;
 using Pipeline.Core.Stages;
 using Pipeline.Runtime;
-using Pipeline.Web.Hosting;
 
 namespace Pipeline.Web.Api;
 
@@ -43,29 +42,29 @@ public static class IngestionEndpoints
         }
     }
 
-    private static async Task<IResult> ListAsync(string? limit, IRunStore runs, CancellationToken ct)
+    private static async Task<IResult> ListAsync(string? limit, IRunStore runs, IRefreshStore refreshes, CancellationToken ct)
     {
         if (!ApiValidation.TryLimit(limit, 20, 200, out var n, out var error)) return error!;
         var list = await runs.ListRunsAsync(n, ct);
         // One look-up per run, in turn (a key read each on either store; no burst of connections for a long list).
         var items = new List<RunDto>(list.Count);
-        foreach (var run in list) items.Add(await RunDto.WithRefreshAsync(run, runs, ct));
+        foreach (var run in list) items.Add(await RunDto.WithRefreshAsync(run, refreshes, ct));
         return Results.Ok(new ItemsResponse<RunDto>(items));
     }
 
-    private static async Task<IResult> GetAsync(string runId, IRunStore runs, CancellationToken ct)
+    private static async Task<IResult> GetAsync(string runId, IRunStore runs, IRefreshStore refreshes, CancellationToken ct)
     {
         if (!RunIds.IsValid(runId)) return ApiValidation.NotFound("Run", runId);
         var run = await runs.GetRunAsync(runId, ct);
-        return run is null ? ApiValidation.NotFound("Run", runId) : Results.Ok(await RunDto.WithRefreshAsync(run, runs, ct));
+        return run is null ? ApiValidation.NotFound("Run", runId) : Results.Ok(await RunDto.WithRefreshAsync(run, refreshes, ct));
     }
 
-    private static async Task<IResult> CancelAsync(string runId, IRunStore runs, IPipelineCommands commands, CancellationToken ct)
+    private static async Task<IResult> CancelAsync(string runId, IRunStore runs, IRefreshStore refreshes, IPipelineCommands commands, CancellationToken ct)
     {
         if (!RunIds.IsValid(runId) || await runs.GetRunAsync(runId, ct) is null) return ApiValidation.NotFound("Run", runId);
         if (!await commands.CancelIngestionAsync(runId, ct))
             return Results.Problem(title: "The run has already finished.", statusCode: StatusCodes.Status409Conflict);
-        return Results.Ok(await RunDto.WithRefreshAsync((await runs.GetRunAsync(runId, ct))!, runs, ct));
+        return Results.Ok(await RunDto.WithRefreshAsync((await runs.GetRunAsync(runId, ct))!, refreshes, ct));
     }
 
     private static async Task<IResult> RejectionsAsync(string runId, string? limit, IRunStore runs, IProductStore store, CancellationToken ct)

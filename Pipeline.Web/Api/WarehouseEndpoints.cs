@@ -2,7 +2,6 @@ using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Stages;
 using Pipeline.Runtime;
-using Pipeline.Web.Hosting;
 
 namespace Pipeline.Web.Api;
 
@@ -30,16 +29,16 @@ public static class WarehouseEndpoints
         return Results.Accepted($"/api/warehouse/refreshes/{refresh.RefreshId}", new RefreshCreatedResponse(refresh.RefreshId, refresh.Status.ToWire()));
     }
 
-    private static async Task<IResult> ListAsync(string? limit, IRunStore runs, CancellationToken ct)
+    private static async Task<IResult> ListAsync(string? limit, IRefreshStore refreshes, CancellationToken ct)
     {
         if (!ApiValidation.TryLimit(limit, 20, 200, out var n, out var error)) return error!;
-        return Results.Ok(new ItemsResponse<RefreshDto>((await runs.ListRefreshesAsync(n, ct)).Select(RefreshDto.From).ToList()));
+        return Results.Ok(new ItemsResponse<RefreshDto>((await refreshes.ListRefreshesAsync(n, ct)).Select(RefreshDto.From).ToList()));
     }
 
-    private static async Task<IResult> GetAsync(string refreshId, IRunStore runs, CancellationToken ct)
+    private static async Task<IResult> GetAsync(string refreshId, IRefreshStore refreshes, CancellationToken ct)
     {
         if (!RunIds.IsValid(refreshId)) return ApiValidation.NotFound("Refresh", refreshId);
-        var refresh = await runs.GetRefreshAsync(refreshId, ct);
+        var refresh = await refreshes.GetRefreshAsync(refreshId, ct);
         return refresh is null ? ApiValidation.NotFound("Refresh", refreshId) : Results.Ok(RefreshDto.From(refresh));
     }
 

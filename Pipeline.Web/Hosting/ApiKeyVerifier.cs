@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Pipeline.Core.Security;
-using System.Text;
 using Microsoft.Extensions.Options;
 
 namespace Pipeline.Web.Hosting;

@@ -7,7 +7,6 @@ using Pipeline.Core.Ports;
 using Pipeline.Core.Sources;
 using Pipeline.Core.Stages;
 using Pipeline.Runtime;
-using Pipeline.Web.Hosting;
 
 namespace Pipeline.Web.Scheduling;
 
@@ -26,6 +25,7 @@ public sealed class ScheduledPipelineJob(
     PipelineSchedules schedules,
     IPipelineCommands commands,
     IRunStore runs,
+    IRefreshStore refreshes,
     JobStorage storage,
     IOptions<SchedulerOptions> options,
     ILogger<ScheduledPipelineJob> logger)
@@ -124,7 +124,7 @@ public sealed class ScheduledPipelineJob(
     private async Task<(string, string)> RefreshAsync(string scheduleId, CancellationToken ct)
     {
         var created = await commands.StartRefreshAsync($"schedule:{scheduleId}", ct);
-        var refresh = await WaitAsync(() => runs.GetRefreshAsync(created.RefreshId, ct), r => r is null || r.Status.IsTerminal(), ct);
+        var refresh = await WaitAsync(() => refreshes.GetRefreshAsync(created.RefreshId, ct), r => r is null || r.Status.IsTerminal(), ct);
         if (refresh is null) return ($"warehouse: refresh {created.RefreshId} disappeared", ScheduleOutcomes.Failed);
         if (!refresh.Status.IsTerminal())
             return ($"warehouse: refresh {refresh.RefreshId} still {refresh.Status.ToWire()} after {options.Value.RunTimeout}", ScheduleOutcomes.Failed);
@@ -159,6 +159,3 @@ public sealed class ScheduledPipelineJob(
         _ => ScheduleOutcomes.Failed,
     };
 }
-
-/// <summary>Thrown at the end of a failed execution, so that Hangfire records it as failed with the summary.</summary>
-public sealed class ScheduledJobFailedException(string message) : Exception(message);

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
 namespace Pipeline.Web.Scheduling;
@@ -67,52 +66,5 @@ public sealed class SchedulerOptions
                 j.Value.Sources.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim().ToLowerInvariant()).Distinct().ToList(),
                 j.Value.RefreshWarehouse))
             .ToList();
-    }
-}
-
-/// <summary>One recurring job: ingest these sources (in order, each run awaited), then refresh the warehouse.</summary>
-public sealed class ScheduledJobOptions
-{
-    /// <summary>Standard 5-field cron (minute hour day-of-month month day-of-week), evaluated in UTC.</summary>
-    [Required]
-    public string Cron { get; set; } = "0 */6 * * *";
-
-    public List<string> Sources { get; set; } = [];
-
-    public bool RefreshWarehouse { get; set; } = true;
-
-    /// <summary>False removes the schedule (and its Hangfire recurring job) without deleting the configuration.</summary>
-    public bool Enabled { get; set; } = true;
-}
-
-/// <summary>A configured schedule, as the scheduler uses it.</summary>
-public sealed record ScheduleDefinition(string Id, string Cron, IReadOnlyList<string> Sources, bool RefreshWarehouse);
-
-/// <summary>Checks what DataAnnotations cannot: the storage kind, the connection string, ids and cron expressions.</summary>
-public sealed partial class SchedulerOptionsValidator : IValidateOptions<SchedulerOptions>
-{
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$")]
-    private static partial Regex IdPattern();
-
-    public ValidateOptionsResult Validate(string? name, SchedulerOptions options)
-    {
-        var errors = new List<string>();
-        if (!SchedulerOptions.StorageKinds.Contains(options.Storage, StringComparer.Ordinal))
-            errors.Add($"{SchedulerOptions.Section}:Storage is '{options.Storage}'; expected one of: {string.Join(", ", SchedulerOptions.StorageKinds)}.");
-        if (options.Storage == "Postgres" && string.IsNullOrWhiteSpace(options.ConnectionString))
-            errors.Add($"{SchedulerOptions.Section}:ConnectionString is required when {SchedulerOptions.Section}:Storage is Postgres.");
-        if (options.PollInterval <= TimeSpan.Zero || options.RunPollInterval <= TimeSpan.Zero || options.RunTimeout <= TimeSpan.Zero)
-            errors.Add($"{SchedulerOptions.Section}: PollInterval, RunPollInterval and RunTimeout must be positive.");
-        foreach (var (id, job) in options.Jobs)
-        {
-            var key = $"{SchedulerOptions.Section}:Jobs:{id}";
-            if (!IdPattern().IsMatch(id))
-                errors.Add($"{key}: a schedule id is 1-64 lower-case letters, digits, '-' or '_'.");
-            if (!CronDescriber.IsWellFormed(job.Cron))
-                errors.Add($"{key}:Cron '{job.Cron}' is not a 5-field cron expression (minute hour day-of-month month day-of-week).");
-            if (job.Enabled && job.Sources.Count == 0 && !job.RefreshWarehouse)
-                errors.Add($"{key}: a schedule must ingest at least one source or refresh the warehouse.");
-        }
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

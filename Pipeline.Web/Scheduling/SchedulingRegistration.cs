@@ -1,13 +1,11 @@
 using Hangfire;
 using Hangfire.AspNetCore;
-using Hangfire.Dashboard;
 using Hangfire.InMemory;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Hangfire.Storage.SQLite;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Configuration;
-using Pipeline.Web.Hosting;
 
 namespace Pipeline.Web.Scheduling;
 
@@ -81,31 +79,5 @@ public static class SchedulingRegistration
                 throw new OptionsValidationException(SchedulerOptions.Section, typeof(SchedulerOptions),
                     [$"{SchedulerOptions.Section}:Storage '{options.Storage}' is not one of: {string.Join(", ", SchedulerOptions.StorageKinds)}."]);
         }
-    }
-}
-
-/// <summary>Registers the configured schedules with Hangfire when the host starts (paused ones stay removed).</summary>
-public sealed class ScheduleSynchronizer(PipelineSchedules schedules) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        schedules.Synchronize();
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-}
-
-/// <summary>
-/// Lets into the Hangfire dashboard only an authenticated user or a request carrying a valid <c>X-Api-Key</c>.
-/// Local requests get no exception (unlike Hangfire's default filter).
-/// </summary>
-public sealed class HangfireDashboardAuthorization(ApiKeyVerifier verifier) : IDashboardAuthorizationFilter
-{
-    public bool Authorize(DashboardContext context)
-    {
-        var http = context.GetHttpContext();
-        if (http.User.Identity?.IsAuthenticated == true) return true;
-        return verifier.IsValid(http.Request.Headers[ApiKeyVerifier.HeaderName].ToString());
     }
 }

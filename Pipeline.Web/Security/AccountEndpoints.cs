@@ -7,14 +7,6 @@ using Microsoft.Extensions.Options;
 
 namespace Pipeline.Web.Security;
 
-/// <summary>The sign-in form's fields (posted with the antiforgery token).</summary>
-public sealed class PasswordSignInForm
-{
-    public string? UserName { get; set; }
-    public string? Password { get; set; }
-    public string? ReturnUrl { get; set; }
-}
-
 /// <summary>
 /// The account endpoints behind the sign-in page: password sign-in (antiforgery-checked, rate-limited), single sign-on
 /// (when OpenID Connect is configured) and sign-out. The page itself is <c>Components/Pages/Account/SignIn.razor</c>.

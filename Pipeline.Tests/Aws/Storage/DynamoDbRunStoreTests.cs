@@ -7,11 +7,11 @@ using Pipeline.Tests.Contracts;
 namespace Pipeline.Tests.Aws.Storage;
 
 /// <summary>The run-store contract on DynamoDB (dynalite on 127.0.0.1), plus what is particular to DynamoDB.</summary>
-public sealed class DynamoDbRunStoreTests : RunStoreContractTests
+public sealed class DynamoDbRunStoreTests : RunStoreContractTests<DynamoDbRunStore>
 {
     private DynamoDbTestTables? _tables;
 
-    protected override async Task<IRunStore> CreateRunStoreAsync()
+    protected override async Task<DynamoDbRunStore> CreateRunStoreAsync()
     {
         _tables ??= await DynamoDbTestTables.CreateAsync();
         var store = new DynamoDbRunStore(_tables.Client, _tables.Options);

@@ -2,30 +2,8 @@ using Microsoft.Extensions.Options;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Runtime;
-using Pipeline.Web.Hosting;
 
 namespace Pipeline.Web.Components.Shared;
-
-/// <summary><c>Pipeline:Throughput</c>: how often run counters are sampled and how many samples are kept.</summary>
-public sealed class ThroughputSamplingOptions
-{
-    public const string Section = "Pipeline:Throughput";
-
-    public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Samples kept (3 hours at the default interval).</summary>
-    public int Capacity { get; set; } = 2160;
-}
-
-/// <summary>Rates between two samples of the runs' counters, and the stream consumer's largest lag at that time.</summary>
-public sealed record ThroughputSample(
-    DateTimeOffset At,
-    double RecordsPublishedPerSecond,
-    double RecordsConsumedPerSecond,
-    double RawObjectsPerSecond,
-    double RawBytesPerSecond,
-    double ProductsPerSecond,
-    long MaxLagMillis);
 
 /// <summary>
 /// Samples the recent runs' counters every few seconds into a ring buffer, so the throughput page can chart stream
@@ -99,19 +77,5 @@ public sealed class ThroughputSampler(
             }
             _previousAt = now;
         }
-    }
-}
-
-public static class ThroughputSamplingRegistration
-{
-    /// <summary>Registers the sampler behind the throughput page.</summary>
-    public static IServiceCollection AddThroughputSampling(this IServiceCollection services)
-    {
-        services.AddOptions<ThroughputSamplingOptions>().BindConfiguration(ThroughputSamplingOptions.Section)
-            .Validate(o => o.SampleInterval > TimeSpan.Zero && o.Capacity > 0, "Pipeline:Throughput needs a positive SampleInterval and Capacity.")
-            .ValidateOnStart();
-        services.AddSingleton<ThroughputSampler>();
-        services.AddHostedService(sp => sp.GetRequiredService<ThroughputSampler>());
-        return services;
     }
 }

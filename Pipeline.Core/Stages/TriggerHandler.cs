@@ -7,19 +7,13 @@ using Pipeline.Core.Sources;
 
 namespace Pipeline.Core.Stages;
 
-/// <summary>A request to ingest one source.</summary>
-public sealed record StartIngestionRequest(string Source, IReadOnlyDictionary<string, string>? Options, string Trigger = "api");
-
-/// <summary>The outcome of a start request: the run, and whether it is new or an already active run of that source.</summary>
-public sealed record StartIngestionResult(IngestionRun Run, bool Created);
-
 /// <summary>
 /// The trigger stage: validates a request, records the run, plans the source's pages and publishes one fetch task per
 /// page to the stream. Publishing is safe to repeat: a re-published task is recognised downstream by its page.
 /// </summary>
-public sealed class IngestionService(
-    SourceRegistry sources, IRunStore runs, IProductStore store, IEventStream stream, RunFinisher finisher, TimeProvider clock,
-    ILogger<IngestionService> logger)
+public sealed class TriggerHandler(
+    SourceRegistry sources, IRunStore runs, IIdempotencyMarkers markers, IEventStream stream, RunFinisher finisher, TimeProvider clock,
+    ILogger<TriggerHandler> logger, IBulkLoadTarget? bulkLoad = null)
 {
     public const int PublishBatchSize = 500;
 
@@ -55,7 +49,7 @@ public sealed class IngestionService(
             if (run.Status == RunStatus.Queued) await runs.SetStatusAsync(runId, RunStatus.Running, ct).ConfigureAwait(false);
             var source = sources.Get(run.Source);
             var plan = await source.PlanAsync(run.Options, ct).ConfigureAwait(false);
-            if (store is IBulkLoadTarget bulk && await bulk.BeginBulkLoadAsync(plan.Sum(p => (long)p.Limit), ct).ConfigureAwait(false))
+            if (bulkLoad is not null && await bulkLoad.BeginBulkLoadAsync(plan.Sum(p => (long)p.Limit), ct).ConfigureAwait(false))
                 logger.LogInformation("Run {RunId} loads in bulk: the store's deferred sort indexes are built when it ends", runId);
             var runDate = DateOnly.FromDateTime(run.CreatedAt.UtcDateTime);
             var batch = new List<StreamRecord>(Math.Min(PublishBatchSize, plan.Count));
@@ -75,7 +69,7 @@ public sealed class IngestionService(
             }
             if (batch.Count > 0) await stream.PublishAsync(batch, ct).ConfigureAwait(false);
 
-            await runs.ApplyOnceAsync(runId, "plan",
+            await markers.ApplyOnceAsync(runId, "plan",
                 [new CounterDelta(Counter.TasksPlanned, plan.Count), new CounterDelta(Counter.TasksPublished, plan.Count)], ct).ConfigureAwait(false);
             await runs.MarkPlanningCompleteAsync(runId, ct).ConfigureAwait(false);
             logger.LogInformation("Run {RunId} published {Tasks} fetch tasks", runId, plan.Count);

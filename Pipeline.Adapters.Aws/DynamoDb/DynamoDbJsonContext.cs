@@ -1,0 +1,7 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Pipeline.Adapters.Aws.DynamoDb;
+
+[JsonSerializable(typeof(ProductPageCursor))]
+internal sealed partial class DynamoDbJsonContext : JsonSerializerContext;

@@ -1,0 +1,3 @@
+namespace Pipeline.Core.Domain;
+
+public sealed record RawObject(string Key, ReadOnlyMemory<byte> Bytes, RawObjectMetadata Metadata);

@@ -1,0 +1,3 @@
+namespace Pipeline.Core.Domain;
+
+public sealed record RawObjectInfo(string Key, long Size, DateTimeOffset LastModified);

@@ -1,0 +1,13 @@
+namespace Pipeline.Core.Domain;
+
+/// <summary>What the raw zone keeps beside the verbatim bytes.</summary>
+public sealed record RawObjectMetadata
+{
+    public required string RunId { get; init; }
+    public required string Source { get; init; }
+    public required string SourceUrl { get; init; }
+    public required DateTimeOffset FetchedAt { get; init; }
+    public required string Sha256 { get; init; }
+    public int Page { get; init; }
+    public string ContentType { get; init; } = "application/json";
+}

@@ -1,0 +1,3 @@
+namespace Pipeline.Core.Domain;
+
+public sealed record WarehouseLoadResult(long ProductsLoaded, long ObservationsLoaded);

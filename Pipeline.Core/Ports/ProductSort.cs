@@ -1,0 +1,9 @@
+
+namespace Pipeline.Core.Ports;
+
+public enum ProductSort
+{
+    Title,
+    PriceAscending,
+    PriceDescending,
+}

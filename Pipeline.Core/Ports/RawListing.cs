@@ -1,0 +1,5 @@
+using Pipeline.Core.Domain;
+
+namespace Pipeline.Core.Ports;
+
+public sealed record RawListing(IReadOnlyList<RawObjectInfo> Items, string? NextPageToken);

@@ -1,0 +1,3 @@
+namespace Pipeline.Core.Ports;
+
+public sealed record ShardReadResult(IReadOnlyList<ReceivedRecord> Records, long? MillisBehindLatest, bool ShardClosed);

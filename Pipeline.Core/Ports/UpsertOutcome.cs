@@ -1,0 +1,4 @@
+
+namespace Pipeline.Core.Ports;
+
+public sealed record UpsertOutcome(int Upserted, int Unchanged, int PriceChanges);

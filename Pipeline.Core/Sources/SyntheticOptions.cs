@@ -1,0 +1,17 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipeline.Core.Sources;
+
+/// <summary><c>Pipeline:Sources:Synthetic</c>: defaults for the offline generator.</summary>
+public sealed class SyntheticOptions
+{
+    public const string Section = "Pipeline:Sources:Synthetic";
+
+    [Range(1, 10_000_000)]
+    public int DefaultCount { get; set; } = 1000;
+
+    [Range(1, 10_000)]
+    public int PageSize { get; set; } = 100;
+
+    public int DefaultSeed { get; set; } = 42;
+}

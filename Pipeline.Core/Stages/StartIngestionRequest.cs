@@ -1,0 +1,10 @@
+using Microsoft.Extensions.Logging;
+using Pipeline.Core.Domain;
+using Pipeline.Core.Ports;
+using Pipeline.Core.Serialization;
+using Pipeline.Core.Sources;
+
+namespace Pipeline.Core.Stages;
+
+/// <summary>A request to ingest one source.</summary>
+public sealed record StartIngestionRequest(string Source, IReadOnlyDictionary<string, string>? Options, string Trigger = "api");

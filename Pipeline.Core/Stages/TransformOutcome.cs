@@ -1,0 +1,14 @@
+using Pipeline.Core.Domain;
+using Pipeline.Core.Ports;
+using Pipeline.Core.Sources;
+
+namespace Pipeline.Core.Stages;
+
+/// <summary>What the transform did with one raw object.</summary>
+public enum TransformOutcome
+{
+    Transformed,
+    AlreadyTransformed,
+    Ignored,
+    RunNotActive,
+}

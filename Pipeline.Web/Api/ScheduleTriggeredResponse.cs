@@ -1,0 +1,4 @@
+
+namespace Pipeline.Web.Api;
+
+public sealed record ScheduleTriggeredResponse(string Id, string JobId);

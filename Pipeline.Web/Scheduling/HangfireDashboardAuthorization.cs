@@ -1,0 +1,24 @@
+using Hangfire.AspNetCore;
+using Hangfire.Dashboard;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using Hangfire.Storage.SQLite;
+using Microsoft.Extensions.Options;
+using Pipeline.Core.Configuration;
+using Pipeline.Web.Hosting;
+
+namespace Pipeline.Web.Scheduling;
+
+/// <summary>
+/// Lets into the Hangfire dashboard only an authenticated user or a request carrying a valid <c>X-Api-Key</c>.
+/// Local requests get no exception (unlike Hangfire's default filter).
+/// </summary>
+public sealed class HangfireDashboardAuthorization(ApiKeyVerifier verifier) : IDashboardAuthorizationFilter
+{
+    public bool Authorize(DashboardContext context)
+    {
+        var http = context.GetHttpContext();
+        if (http.User.Identity?.IsAuthenticated == true) return true;
+        return verifier.IsValid(http.Request.Headers[ApiKeyVerifier.HeaderName].ToString());
+    }
+}
