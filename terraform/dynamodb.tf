@@ -1,5 +1,5 @@
 # Product and run store: exactly the tables, keys and indexes that the DynamoDB adapters create for local servers
-# (Pipeline.Core/Adapters/Aws/DynamoDb/DynamoDbTables.cs) and that docs/dynamodb-design.md documents (keys, indexes,
+# (Pipeline.Adapters.Aws/DynamoDb/DynamoDbTables.cs) and that docs/dynamodb-design.md documents (keys, indexes,
 # access patterns). Pipeline.Tests/Terraform/DataStoreTests.cs compares the two, so they cannot drift apart.
 #
 #   <prefix>products       pk                   current product state
