@@ -26,7 +26,7 @@ public static class AwsAdaptersRegistration
     /// <summary>The AWS adapter of each port configured for it: Kinesis, S3, DynamoDB (run and product stores).</summary>
     public static IServiceCollection AddAwsAdapters(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(PipelineOptions.Section).Get<PipelineOptions>() ?? new PipelineOptions();
+        var options = PipelineOptions.From(configuration);
         if (options.Stream.Provider == "Kinesis") AddKinesisStream(services, configuration);
         if (options.RawZone.Provider == "S3") AddS3RawZone(services, configuration);
         if (options.Store.Provider == "DynamoDb") AddDynamoDbStores(services, configuration);

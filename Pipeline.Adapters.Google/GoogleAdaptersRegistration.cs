@@ -12,7 +12,7 @@ public static class GoogleAdaptersRegistration
     /// <summary>The BigQuery warehouse when <c>Pipeline:Warehouse:Provider</c> is <c>BigQuery</c>.</summary>
     public static IServiceCollection AddGoogleAdapters(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(PipelineOptions.Section).Get<PipelineOptions>() ?? new PipelineOptions();
+        var options = PipelineOptions.From(configuration);
         if (options.Warehouse.Provider == "BigQuery") services.AddBigQueryWarehouse();
         return services;
     }

@@ -18,7 +18,7 @@ public static class LocalAdaptersRegistration
 {
     public static IServiceCollection AddLocalAdapters(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(PipelineOptions.Section).Get<PipelineOptions>() ?? new PipelineOptions();
+        var options = PipelineOptions.From(configuration);
 
         if (options.Stream.Provider == "Local")
         {

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Microsoft.Data.Sqlite;
-using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 
 namespace Pipeline.Adapters.Local;

@@ -1,8 +1,3 @@
-using System.Text.Json.Serialization;
-using Microsoft.Win32.SafeHandles;
-using Pipeline.Core.Domain;
-using Pipeline.Core.Ports;
-
 namespace Pipeline.Adapters.Local;
 
 /// <summary>Where the folder raw zone keeps an object's metadata.</summary>

@@ -1,6 +1,3 @@
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging;
-
 namespace Pipeline.Adapters.Local;
 
 /// <summary>

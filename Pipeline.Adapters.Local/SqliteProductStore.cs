@@ -35,7 +35,7 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
     /// Memory SQLite's sorter may hold while it builds an index (beyond it, it merges runs from temp files). The builds
     /// run beside the warehouse load at a run's end, where the process peaks: 8 MiB instead of 16 took 15-30 MiB off a
     /// 1M run's peak, and 2 instead of 8 another 20-35 MiB, with index builds no slower
-    /// (docs/performance.md).
+    /// (docs/performance-history.md).
     /// </summary>
     private const int SortMemoryMiB = 2;
 
@@ -53,7 +53,7 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
     /// four: a random insert into each per product costs more than one sort of each at the end. A run into a store
     /// holding at most twice its size (the catalog's next epoch) defers the two price indexes: each moved price moves
     /// an entry in both at random pages, which every group commit writes whole; rebuilding both at the end took a 300k
-    /// next epoch from 11.7-12.1 s to 4.7-5.0 s plus 0.9-1.0 s (docs/performance.md). Title and source indexes stay, as
+    /// next epoch from 11.7-12.1 s to 4.7-5.0 s plus 0.9-1.0 s (docs/performance-history.md). Title and source indexes stay, as
     /// a next epoch rarely moves them. A store holding more than twice the run keeps every index (a rebuild would read
     /// far more than the run writes).
     /// </summary>

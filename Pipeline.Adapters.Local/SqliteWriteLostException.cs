@@ -1,7 +1,3 @@
-using System.Threading.Channels;
-using Microsoft.Data.Sqlite;
-using SQLitePCL;
-
 namespace Pipeline.Adapters.Local;
 
 /// <summary>A write that committed nothing because another write of its group made SQLite roll the transaction back.</summary>

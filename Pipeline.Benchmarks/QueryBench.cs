@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using DuckDB.NET.Data;
 using System.Globalization;
-using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Adapters.Local;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using Pipeline.Core.Domain;
 using Pipeline.Core.Sources;
 
 namespace Pipeline.Benchmarks;

@@ -8,7 +8,7 @@ public sealed class LocalMappingOptions
     /// <summary>
     /// Transform workers; 0 means eight per core (at least eight): a worker parses while others wait for the store's
     /// group commit, and more pages waiting means larger commits (1M Synthetic products on two cores: 16 workers made
-    /// 2,200-2,500 commits instead of 3,900-4,200, and the runs 5-9% shorter than with 8; docs/performance.md).
+    /// 2,200-2,500 commits instead of 3,900-4,200, and the runs 5-9% shorter than with 8; docs/performance-history.md).
     /// </summary>
     public int TransformWorkers { get; set; }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
 
 namespace Pipeline.Core.Configuration;
 
@@ -6,6 +7,10 @@ namespace Pipeline.Core.Configuration;
 public sealed class PipelineOptions
 {
     public const string Section = "Pipeline";
+
+    /// <summary>The section as bound at composition time (before the options are validated), for choosing adapters.</summary>
+    public static PipelineOptions From(IConfiguration configuration) =>
+        configuration.GetSection(Section).Get<PipelineOptions>() ?? new PipelineOptions();
 
     /// <summary><c>Pipeline:DataDirectory</c>: root of every embedded backend's files.</summary>
     [Required]

@@ -1,7 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Text;
-using System.Text.Json;
 using Pipeline.Core.Domain;
 
 namespace Pipeline.Core.Sources;

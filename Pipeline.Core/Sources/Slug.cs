@@ -1,9 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Text;
-using System.Text.Json;
-using Pipeline.Core.Domain;
-
 namespace Pipeline.Core.Sources;
 
 /// <summary>Category and status names to URL-safe slugs: "men's clothing" → "mens-clothing", "In Stock" → "in-stock".</summary>

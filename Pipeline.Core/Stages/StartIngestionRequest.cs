@@ -1,9 +1,3 @@
-using Microsoft.Extensions.Logging;
-using Pipeline.Core.Domain;
-using Pipeline.Core.Ports;
-using Pipeline.Core.Serialization;
-using Pipeline.Core.Sources;
-
 namespace Pipeline.Core.Stages;
 
 /// <summary>A request to ingest one source.</summary>

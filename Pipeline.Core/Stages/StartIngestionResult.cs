@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Logging;
 using Pipeline.Core.Domain;
-using Pipeline.Core.Serialization;
-using Pipeline.Core.Sources;
 
 namespace Pipeline.Core.Stages;
 

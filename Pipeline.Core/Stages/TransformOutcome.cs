@@ -1,7 +1,3 @@
-using Pipeline.Core.Domain;
-using Pipeline.Core.Ports;
-using Pipeline.Core.Sources;
-
 namespace Pipeline.Core.Stages;
 
 /// <summary>What the transform did with one raw object.</summary>

@@ -57,7 +57,7 @@ public static class LambdaServices
 
     private static void AddAwsAdapters(IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(PipelineOptions.Section).Get<PipelineOptions>() ?? new PipelineOptions();
+        var options = PipelineOptions.From(configuration);
         foreach (var (key, value, expected) in new[]
                  {
                      ("Pipeline:Stream:Provider", options.Stream.Provider, "Kinesis"),

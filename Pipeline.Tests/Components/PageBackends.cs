@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Adapters.Local;
 using Pipeline.Core.Domain;
-using Pipeline.Core.Ports;
 using Pipeline.Core.Sources;
 using Pipeline.Core.Stages;
 

@@ -5,7 +5,6 @@ using Pipeline.Core.Sources;
 using Pipeline.Core.Stages;
 using Pipeline.Web.Components.Shared;
 using Pipeline.Runtime;
-using Pipeline.Web.Hosting;
 
 namespace Pipeline.Tests.Components;
 

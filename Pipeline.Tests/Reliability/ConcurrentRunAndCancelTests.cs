@@ -6,7 +6,6 @@ using Pipeline.Core.Ports;
 using Pipeline.Tests.Support;
 using Pipeline.Web.Api;
 using Pipeline.Runtime;
-using Pipeline.Web.Hosting;
 
 namespace Pipeline.Tests.Reliability;
 

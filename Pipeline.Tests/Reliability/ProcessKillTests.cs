@@ -1,6 +1,5 @@
 using Pipeline.Adapters.Local;
 using Pipeline.Core.Domain;
-using Pipeline.Core.Ports;
 using Pipeline.Tests.Support;
 using Pipeline.Web.Api;
 using Xunit.Abstractions;

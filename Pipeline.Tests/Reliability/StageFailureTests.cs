@@ -6,7 +6,6 @@ using Pipeline.Core.Serialization;
 using Pipeline.Core.Stages;
 using Pipeline.Tests.Support;
 using Pipeline.Runtime;
-using Pipeline.Web.Hosting;
 
 namespace Pipeline.Tests.Reliability;
 

@@ -2,7 +2,6 @@ using Hangfire;
 using Hangfire.Storage;
 using Hangfire.Storage.SQLite;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Pipeline.Web.Scheduling;
 
 namespace Pipeline.Tests.Scheduling;

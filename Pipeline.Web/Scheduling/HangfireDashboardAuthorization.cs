@@ -1,10 +1,4 @@
-using Hangfire.AspNetCore;
 using Hangfire.Dashboard;
-using Hangfire.PostgreSql;
-using Hangfire.PostgreSql.Factories;
-using Hangfire.Storage.SQLite;
-using Microsoft.Extensions.Options;
-using Pipeline.Core.Configuration;
 using Pipeline.Web.Hosting;
 
 namespace Pipeline.Web.Scheduling;

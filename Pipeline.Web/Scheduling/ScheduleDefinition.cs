@@ -1,6 +1,3 @@
-using System.Text.RegularExpressions;
-using Microsoft.Extensions.Options;
-
 namespace Pipeline.Web.Scheduling;
 
 /// <summary>A configured schedule, as the scheduler uses it.</summary>

@@ -1,13 +1,3 @@
-using Hangfire.AspNetCore;
-using Hangfire.Dashboard;
-using Hangfire.InMemory;
-using Hangfire.PostgreSql;
-using Hangfire.PostgreSql.Factories;
-using Hangfire.Storage.SQLite;
-using Microsoft.Extensions.Options;
-using Pipeline.Core.Configuration;
-using Pipeline.Web.Hosting;
-
 namespace Pipeline.Web.Scheduling;
 
 /// <summary>Registers the configured schedules with Hangfire when the host starts (paused ones stay removed).</summary>

@@ -1,7 +1,5 @@
 using System.Buffers.Binary;
-using System.Text;
 using Microsoft.AspNetCore.Identity;
-using Pipeline.Core.Configuration;
 
 namespace Pipeline.Web.Security;
 

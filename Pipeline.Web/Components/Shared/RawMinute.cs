@@ -1,5 +1,3 @@
-using Pipeline.Core.Ports;
-
 namespace Pipeline.Web.Components.Shared;
 
 /// <summary>Objects and bytes written to the raw zone in one minute.</summary>

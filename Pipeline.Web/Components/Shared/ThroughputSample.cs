@@ -1,8 +1,3 @@
-using Pipeline.Core.Domain;
-using Pipeline.Core.Ports;
-using Pipeline.Runtime;
-using Pipeline.Web.Hosting;
-
 namespace Pipeline.Web.Components.Shared;
 
 /// <summary>Rates between two samples of the runs' counters, and the stream consumer's largest lag at that time.</summary>

@@ -1,8 +1,3 @@
-using Pipeline.Core.Domain;
-using Pipeline.Core.Ports;
-using Pipeline.Runtime;
-using Pipeline.Web.Hosting;
-
 namespace Pipeline.Web.Components.Shared;
 
 /// <summary><c>Pipeline:Throughput</c>: how often run counters are sampled and how many samples are kept.</summary>

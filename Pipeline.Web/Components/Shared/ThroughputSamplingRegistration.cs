@@ -1,8 +1,3 @@
-using Pipeline.Core.Domain;
-using Pipeline.Core.Ports;
-using Pipeline.Runtime;
-using Pipeline.Web.Hosting;
-
 namespace Pipeline.Web.Components.Shared;
 
 public static class ThroughputSamplingRegistration

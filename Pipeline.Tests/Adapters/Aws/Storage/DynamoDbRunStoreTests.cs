@@ -1,7 +1,6 @@
 using Amazon.DynamoDBv2.Model;
 using Pipeline.Adapters.Aws.DynamoDb;
 using Pipeline.Core.Domain;
-using Pipeline.Core.Ports;
 using Pipeline.Tests.Contracts;
 
 namespace Pipeline.Tests.Adapters.Aws.Storage;

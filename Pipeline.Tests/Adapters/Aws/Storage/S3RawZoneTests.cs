@@ -1,7 +1,6 @@
 using Amazon.S3;
 using Amazon.S3.Model;
 using Pipeline.Adapters.Aws.S3;
-using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Tests.Contracts;
 using Pipeline.Tests.Support;

@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Pipeline.Adapters.Aws.Kinesis;
 using Pipeline.Adapters.Aws.Signing;
 
