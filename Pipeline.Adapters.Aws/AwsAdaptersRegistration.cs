@@ -73,6 +73,7 @@ public static class AwsAdaptersRegistration
         services.TryAddSingleton<ICheckpointStore>(sp => sp.GetRequiredService<DynamoDbRunStore>());
         services.TryAddSingleton<IIdempotencyMarkers>(sp => sp.GetRequiredService<DynamoDbRunStore>());
         services.TryAddSingleton<IRefreshStore>(sp => sp.GetRequiredService<DynamoDbRunStore>());
+        services.TryAddSingleton<IRunEventLog>(sp => sp.GetRequiredService<DynamoDbRunStore>());
     }
 
     private static void AddKinesisStream(IServiceCollection services, IConfiguration configuration)

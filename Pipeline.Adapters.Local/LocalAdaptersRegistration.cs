@@ -48,6 +48,7 @@ public static class LocalAdaptersRegistration
             services.TryAddSingleton<ICheckpointStore>(sp => sp.GetRequiredService<SqliteRunStore>());
             services.TryAddSingleton<IIdempotencyMarkers>(sp => sp.GetRequiredService<SqliteRunStore>());
             services.TryAddSingleton<IRefreshStore>(sp => sp.GetRequiredService<SqliteRunStore>());
+            services.TryAddSingleton<IRunEventLog>(sp => sp.GetRequiredService<SqliteRunStore>());
             services.AddSingleton<IBackendCondition>(sp =>
                 new WalCheckpointCondition("store", () => sp.GetRequiredService<SqliteDatabase>().Checkpoints));
         }

@@ -7,10 +7,10 @@ using Pipeline.Core.Serialization;
 namespace Pipeline.Adapters.Local;
 
 /// <summary>
-/// Runs, counters, idempotency markers, refreshes and stream checkpoints in SQLite. One active run per source is
+/// Runs, counters, idempotency markers, refreshes, run event logs and stream checkpoints in SQLite. One active run per source is
 /// enforced by a unique column that is cleared when the run ends; a marker and its counter deltas commit together.
 /// </summary>
-public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyMarkers, IRefreshStore, ICheckpointStore
+public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyMarkers, IRefreshStore, ICheckpointStore, IRunEventLog
 {
     public const int MaxErrors = 50;
     private static readonly Counter[] Counters = Enum.GetValues<Counter>();
@@ -27,6 +27,9 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyM
             if (session.Statement("SELECT count(*) FROM pragma_table_info('refreshes') WHERE name = 'attempts'").ScalarInt64() == 0)
                 session.Execute("ALTER TABLE refreshes ADD COLUMN attempts TEXT NOT NULL DEFAULT '[]'; ALTER TABLE refreshes ADD COLUMN next_attempt_at INTEGER;");
             session.Execute("CREATE INDEX IF NOT EXISTS refreshes_trigger ON refreshes (trigger, created_at DESC);");
+            // Stores written before runs had a timeline, a parent and a page list get the columns (null for old runs).
+            if (session.Statement("SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'parent_run_id'").ScalarInt64() == 0)
+                session.Execute(string.Join(" ", TimelineColumnDefinitions.Select(c => $"ALTER TABLE runs ADD COLUMN {c};")));
         }, ct).ConfigureAwait(false);
     }
 
@@ -35,8 +38,14 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyM
             run_id TEXT PRIMARY KEY, source TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL,
             started_at INTEGER, finished_at INTEGER, planning_complete INTEGER NOT NULL DEFAULT 0, trigger TEXT NOT NULL,
             options TEXT NOT NULL, errors TEXT NOT NULL DEFAULT '[]', active_source TEXT UNIQUE,
-            {string.Join(", ", Counters.Select(c => $"{c.ColumnName()} INTEGER NOT NULL DEFAULT 0"))}) WITHOUT ROWID;
+            {string.Join(", ", Counters.Select(c => $"{c.ColumnName()} INTEGER NOT NULL DEFAULT 0"))},
+            {string.Join(", ", TimelineColumnDefinitions)}) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS runs_created ON runs (created_at DESC);
+        CREATE TABLE IF NOT EXISTS run_events (
+            seq INTEGER PRIMARY KEY, run_id TEXT NOT NULL, key TEXT NOT NULL, at INTEGER NOT NULL, level TEXT NOT NULL,
+            stage TEXT NOT NULL, message TEXT NOT NULL, page INTEGER, skip INTEGER, raw_key TEXT, record_index INTEGER,
+            attempt INTEGER, cause TEXT, UNIQUE (run_id, key));
+        CREATE INDEX IF NOT EXISTS run_events_run ON run_events (run_id, seq);
         CREATE TABLE IF NOT EXISTS applied (run_id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (run_id, key)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS checkpoints (consumer TEXT NOT NULL, shard_id TEXT NOT NULL, seq TEXT NOT NULL,
             PRIMARY KEY (consumer, shard_id)) WITHOUT ROWID;
@@ -47,13 +56,22 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyM
         CREATE INDEX IF NOT EXISTS refreshes_created ON refreshes (created_at DESC);
         """;
 
+    /// <summary>Columns added after the first release (kept after the counters, so that older files migrate by ALTER TABLE).</summary>
+    private static readonly string[] TimelineColumnDefinitions =
+    [
+        "parent_run_id TEXT", "only_pages TEXT", "plan_finished_at INTEGER", "fetch_started_at INTEGER", "fetch_finished_at INTEGER",
+        "transform_started_at INTEGER", "transform_finished_at INTEGER",
+    ];
+
     private static string RunColumns =>
-        $"run_id, source, status, created_at, started_at, finished_at, planning_complete, trigger, options, errors, {CounterColumns}";
+        $"run_id, source, status, created_at, started_at, finished_at, planning_complete, trigger, options, errors, {CounterColumns}, " +
+        "parent_run_id, only_pages, plan_finished_at, fetch_started_at, fetch_finished_at, transform_started_at, transform_finished_at";
 
     private static IngestionRun ReadRun(SqliteDataReader r)
     {
         var counters = StageCounters.Zero;
         for (var i = 0; i < Counters.Length; i++) counters = counters.Add(Counters[i], r.GetInt64(10 + i));
+        var t = 10 + Counters.Length;
         return new IngestionRun
         {
             RunId = r.GetString(0),
@@ -67,6 +85,13 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyM
             Options = JsonSerializer.Deserialize(r.GetString(8), CoreJsonContext.Default.DictionaryStringString) ?? [],
             Errors = JsonSerializer.Deserialize(r.GetString(9), CoreJsonContext.Default.ListString) ?? [],
             Stages = counters,
+            ParentRunId = r.GetNullableString(t),
+            OnlyPages = r.IsDBNull(t + 1) ? null : JsonSerializer.Deserialize(r.GetString(t + 1), CoreJsonContext.Default.ListInt32),
+            PlanFinishedAt = r.GetNullableTime(t + 2),
+            FetchStartedAt = r.GetNullableTime(t + 3),
+            FetchFinishedAt = r.GetNullableTime(t + 4),
+            TransformStartedAt = r.GetNullableTime(t + 5),
+            TransformFinishedAt = r.GetNullableTime(t + 6),
         };
     }
 
@@ -83,14 +108,16 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyM
         using (var insert = connection.CreateCommand())
         {
             insert.CommandText = """
-                INSERT INTO runs (run_id, source, status, created_at, started_at, trigger, options, active_source)
-                VALUES ($id, $source, $status, $created, $started, $trigger, $options, $active)
+                INSERT INTO runs (run_id, source, status, created_at, started_at, trigger, options, active_source, parent_run_id, only_pages)
+                VALUES ($id, $source, $status, $created, $started, $trigger, $options, $active, $parent, $pages)
                 """;
             insert.With("$id", run.RunId).With("$source", run.Source).With("$status", run.Status.ToWire())
                 .With("$created", run.CreatedAt.ToUnixMs()).With("$started", run.StartedAt?.ToUnixMs())
                 .With("$trigger", run.Trigger)
                 .With("$options", JsonSerializer.Serialize(run.Options.ToDictionary(), CoreJsonContext.Default.DictionaryStringString))
-                .With("$active", run.Status.IsTerminal() ? null : run.Source);
+                .With("$active", run.Status.IsTerminal() ? null : run.Source)
+                .With("$parent", run.ParentRunId)
+                .With("$pages", run.OnlyPages is null ? null : JsonSerializer.Serialize(run.OnlyPages.ToList(), CoreJsonContext.Default.ListInt32));
             insert.ExecuteNonQuery();
         }
         return (run, true);
@@ -123,6 +150,37 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyM
         return runs;
     }
 
+    public async Task<RunPage> QueryRunsAsync(RunQuery query, CancellationToken ct)
+    {
+        var limit = Math.Clamp(query.Limit, 1, 1000);
+        (long CreatedAt, string RunId)? after = query.PageToken is null ? null : ParseRunToken(query.PageToken);
+        var runs = new List<IngestionRun>(limit + 1);
+        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT {RunColumns} FROM runs
+            WHERE ($source IS NULL OR source = $source) AND ($status IS NULL OR status = $status) AND ($trigger IS NULL OR trigger = $trigger OR substr(trigger, 1, length($trigger) + 1) = $trigger || ':')
+              AND ($afterCreated IS NULL OR created_at < $afterCreated OR (created_at = $afterCreated AND run_id < $afterId))
+            ORDER BY created_at DESC, run_id DESC LIMIT $limit
+            """;
+        command.With("$source", query.Source).With("$status", query.Status?.ToWire()).With("$trigger", query.Trigger)
+            .With("$afterCreated", after?.CreatedAt).With("$afterId", after?.RunId).With("$limit", limit + 1);
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false)) runs.Add(ReadRun(reader));
+        if (runs.Count <= limit) return new RunPage(runs, null);
+        runs.RemoveAt(limit);
+        var last = runs[^1];
+        return new RunPage(runs, OpaqueToken.Encode($"{last.CreatedAt.ToUnixMs()}|{last.RunId}"));
+    }
+
+    private static (long, string) ParseRunToken(string token)
+    {
+        var text = OpaqueToken.Decode(token);
+        var bar = text.IndexOf('|');
+        if (bar <= 0 || !long.TryParse(text.AsSpan(0, bar), out var created)) throw new FormatException("The page token is not one this store wrote.");
+        return (created, text[(bar + 1)..]);
+    }
+
     public Task<bool> ApplyOnceAsync(string runId, string idempotencyKey, IReadOnlyList<CounterDelta> deltas, CancellationToken ct) =>
         db.WriteAsync(session =>
         {
@@ -150,8 +208,17 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyM
     /// counters are written twice per page (fetch, transform), so preparing per call cost the serial writer more than
     /// the update itself.
     /// </summary>
-    private static readonly string IncrementSql = "UPDATE runs SET " +
+    private static readonly string IncrementSql = IncrementSqlMoving(null);
+
+    private static readonly string IncrementFetchSql = IncrementSqlMoving("fetch");
+
+    private static readonly string IncrementTransformSql = IncrementSqlMoving("transform");
+
+    /// <summary>The counters' update, moving a stage's timeline in the same statement (no extra write per page).</summary>
+    private static string IncrementSqlMoving(string? stage) => "UPDATE runs SET " +
         string.Join(", ", Counters.Select((c, i) => $"{c.ColumnName()} = {c.ColumnName()} + ?{i + 1}")) +
+        (stage is null ? "" : $", {stage}_started_at = coalesce({stage}_started_at, ?{Counters.Length + 2}), " +
+                              $"{stage}_finished_at = max(coalesce({stage}_finished_at, 0), ?{Counters.Length + 2})") +
         $" WHERE run_id = ?{Counters.Length + 1}";
 
     private static void Increment(SqliteWriteSession session, string runId, IReadOnlyList<CounterDelta> deltas)
@@ -165,9 +232,17 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyM
             any = true;
         }
         if (!any) return;
-        var statement = session.Statement(IncrementSql);
+        var stage = deltas.TimelineStage();
+        var statement = session.Statement(stage switch
+        {
+            RunEventStage.Fetch => IncrementFetchSql,
+            RunEventStage.Transform => IncrementTransformSql,
+            _ => IncrementSql,
+        });
         for (var i = 0; i < sums.Length; i++) statement.Int(i + 1, sums[i]);
-        statement.Text(Counters.Length + 1, runId).Run();
+        statement.Text(Counters.Length + 1, runId);
+        if (stage is not null) statement.Int(Counters.Length + 2, DateTimeOffset.UtcNow.ToUnixMs());
+        statement.Run();
     }
 
     public Task SetStatusAsync(string runId, RunStatus status, CancellationToken ct) => db.WriteAsync(session =>
@@ -185,8 +260,8 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyM
     public Task MarkPlanningCompleteAsync(string runId, CancellationToken ct) => db.WriteAsync(session =>
     {
         using var command = session.Connection.CreateCommand();
-        command.CommandText = "UPDATE runs SET planning_complete = 1 WHERE run_id = $run";
-        command.With("$run", runId);
+        command.CommandText = "UPDATE runs SET planning_complete = 1, plan_finished_at = coalesce(plan_finished_at, $now) WHERE run_id = $run";
+        command.With("$run", runId).With("$now", DateTimeOffset.UtcNow.ToUnixMs());
         command.ExecuteNonQuery();
     }, ct);
 
@@ -336,5 +411,75 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyM
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await reader.ReadAsync(ct).ConfigureAwait(false)) list.Add(ReadRefresh(reader));
         return list;
+    }
+
+    private const string EventColumns = "seq, run_id, key, at, level, stage, message, page, skip, raw_key, record_index, attempt, cause";
+
+    /// <summary>
+    /// Keeps the event once per key. Info and warning lines stop at <see cref="IRunEventLog.MaxInfoAndWarningEvents"/> a run,
+    /// then one warning says so; error lines (one per failed page at most) are always kept.
+    /// </summary>
+    public Task AppendAsync(RunEvent e, CancellationToken ct) => db.WriteAsync(session =>
+    {
+        if (e.Level != RunEventLevel.Error)
+        {
+            var kept = session.Statement("SELECT count(*) FROM run_events WHERE run_id = ?1 AND level <> 'error'").Text(1, e.RunId).ScalarInt64() ?? 0;
+            if (kept >= IRunEventLog.MaxInfoAndWarningEvents)
+            {
+                if (e.Key == RunEventKeys.LogFull) return;
+                e = new RunEvent
+                {
+                    RunId = e.RunId, At = e.At, Level = RunEventLevel.Warning, Stage = e.Stage, Key = RunEventKeys.LogFull,
+                    Message = $"The event log keeps {IRunEventLog.MaxInfoAndWarningEvents:N0} info and warning lines a run; later ones are not kept (errors still are).",
+                };
+            }
+        }
+        session.Statement($"""
+                INSERT INTO run_events (run_id, key, at, level, stage, message, page, skip, raw_key, record_index, attempt, cause)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (run_id, key) DO NOTHING
+                """)
+            .Text(1, e.RunId).Text(2, e.Key).Int(3, e.At.ToUnixMs()).Text(4, e.Level.ToWire()).Text(5, e.Stage.ToWire())
+            .Text(6, Truncate(e.Message, 2000)).Int(7, e.Page).Int(8, e.Skip).Text(9, e.RawKey).Int(10, e.RecordIndex).Int(11, e.Attempt)
+            .Text(12, e.Cause is null ? null : Truncate(e.Cause, 200)).Run();
+    }, ct);
+
+    public async Task<RunEventPage> ListEventsAsync(string runId, RunEventQuery query, CancellationToken ct)
+    {
+        var limit = Math.Clamp(query.Limit, 1, 1000);
+        long? after = null;
+        if (query.PageToken is not null)
+            after = long.TryParse(OpaqueToken.Decode(query.PageToken), out var seq) ? seq : throw new FormatException("The page token is not one this store wrote.");
+        var items = new List<(long Seq, RunEvent Event)>(limit + 1);
+        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT {EventColumns} FROM run_events
+            WHERE run_id = $run AND ($level IS NULL OR level = $level) AND ($stage IS NULL OR stage = $stage) AND ($after IS NULL OR seq > $after)
+            ORDER BY seq LIMIT $limit
+            """;
+        command.With("$run", runId).With("$level", query.Level?.ToWire()).With("$stage", query.Stage?.ToWire())
+            .With("$after", after).With("$limit", limit + 1);
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            items.Add((reader.GetInt64(0), new RunEvent
+            {
+                RunId = reader.GetString(1),
+                Key = reader.GetString(2),
+                At = SqliteExtensions.FromUnixMs(reader.GetInt64(3)),
+                Level = RunEventWire.ParseLevel(reader.GetString(4)),
+                Stage = RunEventWire.ParseStage(reader.GetString(5)),
+                Message = reader.GetString(6),
+                Page = reader.IsDBNull(7) ? null : reader.GetInt32(7),
+                Skip = reader.IsDBNull(8) ? null : reader.GetInt32(8),
+                RawKey = reader.GetNullableString(9),
+                RecordIndex = reader.IsDBNull(10) ? null : reader.GetInt32(10),
+                Attempt = reader.IsDBNull(11) ? null : reader.GetInt32(11),
+                Cause = reader.GetNullableString(12),
+            }));
+        }
+        if (items.Count <= limit) return new RunEventPage(items.Select(i => i.Event).ToList(), null);
+        items.RemoveAt(limit);
+        return new RunEventPage(items.Select(i => i.Event).ToList(), OpaqueToken.Encode(items[^1].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 }

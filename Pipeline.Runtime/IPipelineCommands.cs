@@ -11,5 +11,14 @@ public interface IPipelineCommands
 
     Task<bool> CancelIngestionAsync(string runId, CancellationToken ct);
 
+    /// <summary>A new run with the source and options of <paramref name="run"/> (trigger <c>rerun</c>).</summary>
+    Task<StartIngestionResult> RerunAsync(IngestionRun run, CancellationToken ct);
+
+    /// <summary>
+    /// A new run (trigger <c>retry</c>) that fetches again only the pages of <paramref name="run"/> that failed as a whole
+    /// (fetch failed, or the raw page could not be read); null when none did.
+    /// </summary>
+    Task<StartIngestionResult?> RetryAsync(IngestionRun run, CancellationToken ct);
+
     Task<WarehouseRefresh> StartRefreshAsync(string trigger, CancellationToken ct);
 }

@@ -1,4 +1,5 @@
 using Pipeline.Core.Domain;
+using Pipeline.Core.Ports;
 using Pipeline.Core.Stages;
 
 namespace Pipeline.Runtime;
@@ -7,8 +8,8 @@ namespace Pipeline.Runtime;
 /// The commands, in process: a run is recorded by the trigger stage and its planning queued for the
 /// <see cref="PlanWorker"/>; a refresh is recorded and queued for the <see cref="RefreshWorker"/>.
 /// </summary>
-public sealed class PipelineCommands(TriggerHandler ingestion, WarehouseRefresher refresher, PlanQueue plans, RefreshQueue refreshes)
-    : IPipelineCommands
+public sealed class PipelineCommands(
+    TriggerHandler ingestion, WarehouseRefresher refresher, PlanQueue plans, RefreshQueue refreshes, IRunEventLog events) : IPipelineCommands
 {
     public async Task<StartIngestionResult> StartIngestionAsync(StartIngestionRequest request, CancellationToken ct)
     {
@@ -18,6 +19,32 @@ public sealed class PipelineCommands(TriggerHandler ingestion, WarehouseRefreshe
     }
 
     public Task<bool> CancelIngestionAsync(string runId, CancellationToken ct) => ingestion.CancelAsync(runId, ct);
+
+    public Task<StartIngestionResult> RerunAsync(IngestionRun run, CancellationToken ct) =>
+        StartIngestionAsync(new StartIngestionRequest(run.Source, run.Options, RunTriggers.Rerun) { ParentRunId = run.RunId }, ct);
+
+    public async Task<StartIngestionResult?> RetryAsync(IngestionRun run, CancellationToken ct)
+    {
+        var pages = await FailedPagesAsync(run.RunId, ct);
+        if (pages.Count == 0) return null;
+        return await StartIngestionAsync(
+            new StartIngestionRequest(run.Source, run.Options, RunTriggers.Retry) { ParentRunId = run.RunId, OnlyPages = pages }, ct);
+    }
+
+    /// <summary>The pages the run's event log marks as failed as a whole (one error line each, never dropped by the log's bound).</summary>
+    private async Task<IReadOnlyList<int>> FailedPagesAsync(string runId, CancellationToken ct)
+    {
+        var pages = new SortedSet<int>();
+        string? token = null;
+        do
+        {
+            var page = await events.ListEventsAsync(runId, new RunEventQuery { Level = RunEventLevel.Error, Limit = 1000, PageToken = token }, ct);
+            foreach (var e in page.Items)
+                if (e.Key.StartsWith(RunEventKeys.PageFailedPrefix, StringComparison.Ordinal) && e.Page is { } number) pages.Add(number);
+            token = page.NextPageToken;
+        } while (token is not null);
+        return pages.ToList();
+    }
 
     public Task<WarehouseRefresh> StartRefreshAsync(string trigger, CancellationToken ct) => refreshes.StartAsync(refresher, trigger, ct);
 }

@@ -10,7 +10,7 @@ using R = Pipeline.Adapters.Aws.DynamoDb.RunItems;
 namespace Pipeline.Adapters.Aws.DynamoDb;
 
 /// <summary>
-/// Runs, counters, idempotency markers, active-run locks, stream checkpoints and warehouse refreshes in one DynamoDB
+/// Runs, counters, idempotency markers, active-run locks, stream checkpoints, warehouse refreshes and run events in one DynamoDB
 /// table (docs/dynamodb-design.md).
 /// </summary>
 /// <remarks>
@@ -24,7 +24,7 @@ namespace Pipeline.Adapters.Aws.DynamoDb;
 /// Conditions cannot add attributes together, so <see cref="TryFinishAsync"/> reads the run, decides, and updates on
 /// the condition that the counters it read are unchanged (optimistic; re-read on conflict).
 /// </remarks>
-public sealed class DynamoDbRunStore : IRunStore, IIdempotencyMarkers, IRefreshStore, ICheckpointStore
+public sealed class DynamoDbRunStore : IRunStore, IIdempotencyMarkers, IRefreshStore, ICheckpointStore, IRunEventLog
 {
     /// <summary>Errors kept per run; later ones are dropped.</summary>
     public const int MaxErrors = 50;
@@ -131,6 +131,71 @@ public sealed class DynamoDbRunStore : IRunStore, IIdempotencyMarkers, IRefreshS
     public async Task<IReadOnlyList<IngestionRun>> ListRunsAsync(int limit, CancellationToken ct) =>
         (await ListRecentAsync(R.RunsList, limit, ct).ConfigureAwait(false)).Select(R.RunFromItem).ToList();
 
+    /// <summary>
+    /// Newest first, filtered after the keys-only "recent" index is read (runs are few: thousands, not millions); the token
+    /// is the index position of the last run returned.
+    /// </summary>
+    public async Task<RunPage> QueryRunsAsync(RunQuery query, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var limit = Math.Clamp(query.Limit, 1, 1000);
+        var request = new QueryRequest
+        {
+            TableName = Table,
+            IndexName = DynamoDbTables.RecentIndex,
+            KeyConditionExpression = "#list = :list",
+            ExpressionAttributeNames = new() { ["#list"] = R.ListPk },
+            ExpressionAttributeValues = new() { [":list"] = S(R.RunsList) },
+            ScanIndexForward = false,
+            Limit = Math.Max(limit, 50),
+        };
+        if (query.PageToken is not null)
+        {
+            var position = OpaqueToken.Decode(query.PageToken).Split('|');
+            if (position.Length != 2 || !position[1].StartsWith("run#", StringComparison.Ordinal))
+                throw new FormatException("The page token is not one this store wrote.");
+            request.ExclusiveStartKey = new()
+            {
+                [R.ListPk] = S(R.RunsList), [R.ListSk] = S(position[0]), [R.Pk] = S(position[1]), [R.Sk] = S("run"),
+            };
+        }
+        var runs = new List<(IngestionRun Run, string ListSk, string Pk)>(limit);
+        var more = true;
+        while (runs.Count < limit && more)
+        {
+            var response = await _db.QueryAsync(request, ct).ConfigureAwait(false);
+            var keys = (response.Items ?? []).Select(e => new Dictionary<string, AttributeValue> { [R.Pk] = e[R.Pk], [R.Sk] = e[R.Sk] }).ToList();
+            var items = await _batches.GetAsync(Table, keys, consistentRead: true, null, null, ct).ConfigureAwait(false);
+            var byKey = items.ToDictionary(i => i.GetRequiredString(R.Pk), StringComparer.Ordinal);
+            foreach (var entry in response.Items ?? [])
+            {
+                if (!byKey.TryGetValue(entry[R.Pk].S, out var item)) continue;
+                var run = R.RunFromItem(item);
+                if ((query.Source is null || run.Source == query.Source) && (query.Status is null || run.Status == query.Status)
+                    && (query.Trigger is null || run.Trigger == query.Trigger || run.Trigger.StartsWith(query.Trigger + ":", StringComparison.Ordinal)))
+                    runs.Add((run, entry[R.ListSk].S, entry[R.Pk].S));
+                if (runs.Count == limit) break;
+            }
+            request.ExclusiveStartKey = response.LastEvaluatedKey;
+            more = request.ExclusiveStartKey is { Count: > 0 };
+            if (runs.Count == limit)
+            {
+                // Whether anything is left: one more look is cheaper than promising a page that turns out empty.
+                var last = runs[^1];
+                var probe = new QueryRequest
+                {
+                    TableName = Table, IndexName = DynamoDbTables.RecentIndex, KeyConditionExpression = request.KeyConditionExpression,
+                    ExpressionAttributeNames = request.ExpressionAttributeNames, ExpressionAttributeValues = request.ExpressionAttributeValues,
+                    ScanIndexForward = false, Limit = 1,
+                    ExclusiveStartKey = new() { [R.ListPk] = S(R.RunsList), [R.ListSk] = S(last.ListSk), [R.Pk] = S(last.Pk), [R.Sk] = S("run") },
+                };
+                more = (await _db.QueryAsync(probe, ct).ConfigureAwait(false)).Items is { Count: > 0 };
+                return new RunPage(runs.Select(r => r.Run).ToList(), more ? OpaqueToken.Encode($"{last.ListSk}|{last.Pk}") : null);
+            }
+        }
+        return new RunPage(runs.Select(r => r.Run).ToList(), null);
+    }
+
     public async Task<bool> ApplyOnceAsync(string runId, string idempotencyKey, IReadOnlyList<CounterDelta> deltas, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
@@ -189,13 +254,28 @@ public sealed class DynamoDbRunStore : IRunStore, IIdempotencyMarkers, IRefreshS
             values[$":d{i}"] = N(sums[i].Delta);
             adds.Add($"#c{i} :d{i}");
         }
+        // A page's counters move its stage's timeline in the same write: the first time is kept, the last follows.
+        var timeline = deltas.TimelineStage() switch
+        {
+            RunEventStage.Fetch => (R.FetchStartedAt, R.FetchFinishedAt),
+            RunEventStage.Transform => (R.TransformStartedAt, R.TransformFinishedAt),
+            _ => ((string, string)?)null,
+        };
+        var set = "";
+        if (timeline is var (first, last))
+        {
+            names["#first"] = first;
+            names["#last"] = last;
+            values[":now"] = Time(_clock.GetUtcNow());
+            set = " SET #first = if_not_exists(#first, :now), #last = :now";
+        }
         try
         {
             await _db.UpdateItemAsync(new UpdateItemRequest
             {
                 TableName = Table,
                 Key = R.RunKey(runId),
-                UpdateExpression = "ADD " + string.Join(", ", adds),
+                UpdateExpression = "ADD " + string.Join(", ", adds) + set,
                 ConditionExpression = "attribute_exists(#pk)",
                 ExpressionAttributeNames = names,
                 ExpressionAttributeValues = values,
@@ -250,10 +330,10 @@ public sealed class DynamoDbRunStore : IRunStore, IIdempotencyMarkers, IRefreshS
             {
                 TableName = Table,
                 Key = R.RunKey(runId),
-                UpdateExpression = "SET #planning = :true",
+                UpdateExpression = "SET #planning = :true, #planned = if_not_exists(#planned, :now)",
                 ConditionExpression = "attribute_exists(#pk)",
-                ExpressionAttributeNames = new() { ["#pk"] = R.Pk, ["#planning"] = R.PlanningComplete },
-                ExpressionAttributeValues = new() { [":true"] = Bool(true) },
+                ExpressionAttributeNames = new() { ["#pk"] = R.Pk, ["#planning"] = R.PlanningComplete, ["#planned"] = R.PlanFinishedAt },
+                ExpressionAttributeValues = new() { [":true"] = Bool(true), [":now"] = Time(_clock.GetUtcNow()) },
             }, ct).ConfigureAwait(false);
         }
         catch (ConditionalCheckFailedException)
@@ -534,5 +614,123 @@ public sealed class DynamoDbRunStore : IRunStore, IIdempotencyMarkers, IRefreshS
         var items = await _batches.GetAsync(Table, keys, consistentRead: true, null, null, ct).ConfigureAwait(false);
         var byKey = items.ToDictionary(i => i.GetRequiredString(R.Pk), StringComparer.Ordinal);
         return keys.Select(k => k[R.Pk].S).Where(byKey.ContainsKey).Select(pk => byKey[pk]).ToList();
+    }
+
+    // ---------------------------------------------------------------- run events
+
+    /// <summary>
+    /// The key's marker first (a repeated key stops here), then, for info and warning lines, the run's event count under
+    /// its bound, then the event. Without transactions a crash between the writes can lose one line, never repeat it.
+    /// </summary>
+    public async Task AppendAsync(RunEvent runEvent, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(runEvent);
+        if (!await PutEventMarkerAsync(runEvent.RunId, runEvent.Key, ct).ConfigureAwait(false)) return;
+        if (runEvent.Level != RunEventLevel.Error && !await CountEventAsync(runEvent.RunId, ct).ConfigureAwait(false))
+        {
+            if (runEvent.Key == RunEventKeys.LogFull || !await PutEventMarkerAsync(runEvent.RunId, RunEventKeys.LogFull, ct).ConfigureAwait(false)) return;
+            runEvent = new RunEvent
+            {
+                RunId = runEvent.RunId, At = runEvent.At, Level = RunEventLevel.Warning, Stage = runEvent.Stage, Key = RunEventKeys.LogFull,
+                Message = $"The event log keeps {IRunEventLog.MaxInfoAndWarningEvents:N0} info and warning lines a run; later ones are not kept (errors still are).",
+            };
+        }
+        var stored = runEvent with
+        {
+            Message = Cut(runEvent.Message, MaxErrorLength),
+            Cause = runEvent.Cause is null ? null : Cut(runEvent.Cause, 200),
+        };
+        await _db.PutItemAsync(new PutItemRequest { TableName = Table, Item = R.ToItem(stored) }, ct).ConfigureAwait(false);
+    }
+
+    private static string Cut(string value, int max) => value.Length <= max ? value : value[..max] + "…";
+
+    private async Task<bool> PutEventMarkerAsync(string runId, string key, CancellationToken ct)
+    {
+        try
+        {
+            await _db.PutItemAsync(new PutItemRequest
+            {
+                TableName = Table,
+                Item = R.EventMarkerKey(runId, key),
+                ConditionExpression = "attribute_not_exists(#pk)",
+                ExpressionAttributeNames = new() { ["#pk"] = R.Pk },
+            }, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Adds one to the run's event count while it is under the bound; false at the bound (or for an unknown run).</summary>
+    private async Task<bool> CountEventAsync(string runId, CancellationToken ct)
+    {
+        try
+        {
+            await _db.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = Table,
+                Key = R.RunKey(runId),
+                UpdateExpression = "ADD #count :one",
+                ConditionExpression = "attribute_exists(#pk) AND (attribute_not_exists(#count) OR #count < :max)",
+                ExpressionAttributeNames = new() { ["#pk"] = R.Pk, ["#count"] = R.EventCount },
+                ExpressionAttributeValues = new() { [":one"] = N(1), [":max"] = N(IRunEventLog.MaxInfoAndWarningEvents) },
+            }, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    public async Task<RunEventPage> ListEventsAsync(string runId, RunEventQuery query, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var limit = Math.Clamp(query.Limit, 1, 1000);
+        var names = new Dictionary<string, string> { ["#pk"] = R.Pk, ["#sk"] = R.Sk };
+        var values = new Dictionary<string, AttributeValue> { [":pk"] = S("run#" + runId), [":prefix"] = S(R.EventSkPrefix) };
+        var filters = new List<string>();
+        if (query.Level is { } level)
+        {
+            names["#level"] = R.Level;
+            values[":level"] = S(level.ToWire());
+            filters.Add("#level = :level");
+        }
+        if (query.Stage is { } stage)
+        {
+            names["#stage"] = R.Stage;
+            values[":stage"] = S(stage.ToWire());
+            filters.Add("#stage = :stage");
+        }
+        var request = new QueryRequest
+        {
+            TableName = Table,
+            KeyConditionExpression = "#pk = :pk AND begins_with(#sk, :prefix)",
+            FilterExpression = filters.Count == 0 ? null : string.Join(" AND ", filters),
+            ExpressionAttributeNames = names,
+            ExpressionAttributeValues = values,
+            ConsistentRead = true,
+            Limit = Math.Max(limit + 1, 50),
+        };
+        if (query.PageToken is not null)
+        {
+            var sk = OpaqueToken.Decode(query.PageToken);
+            if (!sk.StartsWith(R.EventSkPrefix, StringComparison.Ordinal)) throw new FormatException("The page token is not one this store wrote.");
+            request.ExclusiveStartKey = new() { [R.Pk] = S("run#" + runId), [R.Sk] = S(sk) };
+        }
+        var items = new List<Dictionary<string, AttributeValue>>(limit + 1);
+        do
+        {
+            var response = await _db.QueryAsync(request, ct).ConfigureAwait(false);
+            items.AddRange(response.Items ?? []);
+            request.ExclusiveStartKey = response.LastEvaluatedKey;
+        } while (items.Count <= limit && request.ExclusiveStartKey is { Count: > 0 });
+        if (items.Count <= limit && request.ExclusiveStartKey is not { Count: > 0 })
+            return new RunEventPage(items.Select(R.EventFromItem).ToList(), null);
+        var page = items.Take(limit).ToList();
+        return new RunEventPage(page.Select(R.EventFromItem).ToList(), OpaqueToken.Encode(page[^1][R.Sk].S));
     }
 }

@@ -6,7 +6,7 @@ namespace Pipeline.Adapters.Aws.DynamoDb;
 
 /// <summary>
 /// Attribute names and item shapes of the runs table, which holds several kinds of item (single-table design):
-/// runs, idempotency markers, per-source active-run locks, stream checkpoints and warehouse refreshes.
+/// runs, idempotency markers, per-source active-run locks, stream checkpoints, warehouse refreshes and run events.
 /// </summary>
 internal static class RunItems
 {
@@ -40,10 +40,75 @@ internal static class RunItems
     public const string Attempts = "attempts";
     public const string NextAttemptAt = "nextAttemptAt";
 
+    public const string ParentRunId = "parentRunId";
+    public const string OnlyPages = "onlyPages";
+    public const string PlanFinishedAt = "planFinishedAt";
+    public const string FetchStartedAt = "fetchStartedAt";
+    public const string FetchFinishedAt = "fetchFinishedAt";
+    public const string TransformStartedAt = "transformStartedAt";
+    public const string TransformFinishedAt = "transformFinishedAt";
+    /// <summary>Info and warning events kept for the run (the log's bound is checked against it).</summary>
+    public const string EventCount = "eventCount";
+
+    public const string EventSkPrefix = "event#";
+    public const string At = "at";
+    public const string Key = "key";
+    public const string Level = "level";
+    public const string Stage = "stage";
+    public const string Message = "message";
+    public const string Page = "page";
+    public const string Skip = "skip";
+    public const string RawKey = "rawKey";
+    public const string RecordIndex = "recordIndex";
+    public const string Attempt = "attempt";
+    public const string Cause = "cause";
+
     public static Dictionary<string, AttributeValue> RunKey(string runId) => new() { [Pk] = S("run#" + runId), [Sk] = S("run") };
 
     public static Dictionary<string, AttributeValue> MarkerKey(string runId, string idempotencyKey) =>
         new() { [Pk] = S("run#" + runId), [Sk] = S("applied#" + idempotencyKey) };
+
+    /// <summary>A run event, in the run's partition, sorted by time (then key).</summary>
+    public static Dictionary<string, AttributeValue> EventKey(string runId, DateTimeOffset at, string key) =>
+        new() { [Pk] = S("run#" + runId), [Sk] = S($"{EventSkPrefix}{FormatTime(at)}#{key}") };
+
+    /// <summary>The item that makes an event's key count once (written before the event).</summary>
+    public static Dictionary<string, AttributeValue> EventMarkerKey(string runId, string key) =>
+        new() { [Pk] = S("run#" + runId), [Sk] = S("eventkey#" + key) };
+
+    public static Dictionary<string, AttributeValue> ToItem(RunEvent e)
+    {
+        var item = EventKey(e.RunId, e.At, e.Key);
+        item[RunId] = S(e.RunId);
+        item[At] = Time(e.At);
+        item[Key] = S(e.Key);
+        item[Level] = S(e.Level.ToWire());
+        item[Stage] = S(e.Stage.ToWire());
+        item[Message] = S(e.Message);
+        item.SetIfNotNull(Page, e.Page);
+        item.SetIfNotNull(Skip, e.Skip);
+        item.SetIfNotNull(RawKey, e.RawKey);
+        item.SetIfNotNull(RecordIndex, e.RecordIndex);
+        item.SetIfNotNull(Attempt, e.Attempt);
+        item.SetIfNotNull(Cause, e.Cause);
+        return item;
+    }
+
+    public static RunEvent EventFromItem(Dictionary<string, AttributeValue> item) => new()
+    {
+        RunId = item.GetRequiredString(RunId),
+        At = item.GetRequiredTime(At),
+        Key = item.GetRequiredString(Key),
+        Level = RunEventWire.ParseLevel(item.GetRequiredString(Level)),
+        Stage = RunEventWire.ParseStage(item.GetRequiredString(Stage)),
+        Message = item.GetRequiredString(Message),
+        Page = item.GetInt(Page),
+        Skip = item.GetInt(Skip),
+        RawKey = item.GetString(RawKey),
+        RecordIndex = item.GetInt(RecordIndex),
+        Attempt = item.GetInt(Attempt),
+        Cause = item.GetString(Cause),
+    };
 
     /// <summary>At most one non-terminal run per source holds this item.</summary>
     public static Dictionary<string, AttributeValue> LockKey(string source) => new() { [Pk] = S("active#" + source), [Sk] = S("lock") };
@@ -78,6 +143,9 @@ internal static class RunItems
         item[ListSk] = S($"{FormatTime(run.CreatedAt)}#{run.RunId}");
         item.SetIfNotNull(StartedAt, run.StartedAt);
         item.SetIfNotNull(FinishedAt, run.FinishedAt);
+        item.SetIfNotNull(ParentRunId, run.ParentRunId);
+        if (run.OnlyPages is { } pages)
+            item[OnlyPages] = S(System.Text.Json.JsonSerializer.Serialize(pages.ToList(), Pipeline.Core.Serialization.CoreJsonContext.Default.ListInt32));
         // Every counter exists from the start, so conditions can compare them and ADD needs no if_not_exists.
         foreach (var counter in Enum.GetValues<Counter>())
             item[counter.AttributeName()] = N(run.Stages.Get(counter));
@@ -102,6 +170,15 @@ internal static class RunItems
             Errors = item.GetStringList(Errors),
             Options = item.GetStringMap(Options),
             Trigger = item.GetString(Trigger) ?? "api",
+            ParentRunId = item.GetString(ParentRunId),
+            OnlyPages = item.GetString(OnlyPages) is { } pages
+                ? System.Text.Json.JsonSerializer.Deserialize(pages, Pipeline.Core.Serialization.CoreJsonContext.Default.ListInt32)
+                : null,
+            PlanFinishedAt = item.GetTime(PlanFinishedAt),
+            FetchStartedAt = item.GetTime(FetchStartedAt),
+            FetchFinishedAt = item.GetTime(FetchFinishedAt),
+            TransformStartedAt = item.GetTime(TransformStartedAt),
+            TransformFinishedAt = item.GetTime(TransformFinishedAt),
         };
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
+using Pipeline.Core.Domain;
 using Pipeline.Core.Health;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Sources;
@@ -43,6 +44,7 @@ public static class PipelineCoreRegistration
 
         services.TryAddSingleton<IRawZoneNotifications, NoRawZoneNotifications>();
         services.TryAddSingleton<IRunCompletionListener, NoRunCompletionListener>();
+        services.TryAddSingleton<RunEvents>();
         services.AddTransient<RunFinisher>();
         services.AddTransient<TriggerHandler>();
         services.AddTransient<FetchHandler>();
@@ -64,9 +66,11 @@ public static class PipelineCoreRegistration
         services.AddOptions<SyntheticOptions>().Bind(configuration.GetSection(SyntheticOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddHttpClient<DummyJsonSource>((sp, http) => ConfigureClient(http, sp.GetRequiredService<IOptions<DummyJsonOptions>>().Value))
-            .AddStandardResilienceHandler(o => ConfigureResilience(o, configuration.GetSection(DummyJsonOptions.Section)));
+            .AddStandardResilienceHandler(o => ConfigureResilience(o, configuration.GetSection(DummyJsonOptions.Section)))
+            .Configure((o, sp) => TellRetries(o, sp.GetRequiredService<RunEvents>()));
         services.AddHttpClient<FakeStoreSource>((sp, http) => ConfigureClient(http, sp.GetRequiredService<IOptions<FakeStoreOptions>>().Value))
-            .AddStandardResilienceHandler(o => ConfigureResilience(o, configuration.GetSection(FakeStoreOptions.Section)));
+            .AddStandardResilienceHandler(o => ConfigureResilience(o, configuration.GetSection(FakeStoreOptions.Section)))
+            .Configure((o, sp) => TellRetries(o, sp.GetRequiredService<RunEvents>()));
         services.AddSingleton<SyntheticSource>();
         services.AddTransient<IProductSource>(sp => sp.GetRequiredService<DummyJsonSource>());
         services.AddTransient<IProductSource>(sp => sp.GetRequiredService<FakeStoreSource>());
@@ -90,4 +94,21 @@ public static class PipelineCoreRegistration
         options.Retry.MaxRetryAttempts = section.GetValue("MaxRetries", 3);
         options.Retry.Delay = TimeSpan.FromMilliseconds(section.GetValue("RetryDelayMs", 500));
     }
+
+    /// <summary>Each retry of a page's request becomes a warning in its run's event log, with its cause (429, 503, timeout).</summary>
+    private static void TellRetries(HttpStandardResilienceOptions options, RunEvents events) =>
+        options.Retry.OnRetry = async args =>
+        {
+            if (PageFetchScope.Current is not { } task) return;
+            var cause = args.Outcome.Result is { } response
+                ? $"{(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd()
+                : args.Outcome.Exception is { } ex ? RunEvents.CauseOf(ex) : "unknown";
+            var retry = args.AttemptNumber + 1;
+            await events.RecordAsync(new RunEvent
+            {
+                RunId = task.RunId, At = default, Level = RunEventLevel.Warning, Stage = RunEventStage.Fetch,
+                Key = RunEventKeys.Unique("http-retry"), Page = task.Page, Skip = task.Skip, RawKey = task.RawKey, Attempt = retry + 1, Cause = cause,
+                Message = $"Page {task.Page} (skip {task.Skip}): {cause}; retry {retry} in {args.RetryDelay.TotalMilliseconds:N0} ms",
+            }, CancellationToken.None).ConfigureAwait(false);
+        };
 }

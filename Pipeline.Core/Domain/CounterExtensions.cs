@@ -53,4 +53,15 @@ public static class CounterExtensions
         Counter.PriceChanges => "price_changes",
         _ => throw new ArgumentOutOfRangeException(nameof(counter), counter, null),
     };
+
+    /// <summary>The stage whose timeline a page's counter moves: fetch for fetched or failed pages, transform for transformed ones.</summary>
+    public static RunEventStage? TimelineStage(this IReadOnlyList<CounterDelta> deltas)
+    {
+        foreach (var d in deltas)
+        {
+            if (d.Counter is Counter.PagesFetched or Counter.PagesFailed) return RunEventStage.Fetch;
+            if (d.Counter is Counter.PagesTransformed) return RunEventStage.Transform;
+        }
+        return null;
+    }
 }

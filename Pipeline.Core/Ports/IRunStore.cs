@@ -21,10 +21,18 @@ public interface IRunStore
 
     Task<IReadOnlyList<IngestionRun>> ListRunsAsync(int limit, CancellationToken ct);
 
+    /// <summary>Runs newest first, filtered by source, status and trigger, a page at a time.</summary>
+    Task<RunPage> QueryRunsAsync(RunQuery query, CancellationToken ct);
+
+    /// <summary>
+    /// Adds to the run's counters; a page's fetch or transform counters also move that stage's timeline (first and last
+    /// time a page was counted).
+    /// </summary>
     Task IncrementAsync(string runId, IReadOnlyList<CounterDelta> deltas, CancellationToken ct);
 
     Task SetStatusAsync(string runId, RunStatus status, CancellationToken ct);
 
+    /// <summary>Records that every task was published, and when (the plan's end on the timeline).</summary>
     Task MarkPlanningCompleteAsync(string runId, CancellationToken ct);
 
     Task AddErrorAsync(string runId, string error, CancellationToken ct);

@@ -9,5 +9,6 @@ namespace Pipeline.Core.Serialization;
 [JsonSerializable(typeof(FetchTask))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(List<int>))]
 [JsonSerializable(typeof(List<RefreshAttempt>))]
 public sealed partial class CoreJsonContext : JsonSerializerContext;

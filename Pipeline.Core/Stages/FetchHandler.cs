@@ -23,6 +23,7 @@ public sealed class FetchHandler(
     IProductStore store,
     IRawZoneNotifications notifications,
     RunFinisher finisher,
+    RunEvents events,
     TimeProvider clock,
     IOptions<PipelineOptions> options,
     ILogger<FetchHandler> logger)
@@ -89,6 +90,25 @@ public sealed class FetchHandler(
             return;
         }
         if (run.Status is RunStatus.Cancelled or RunStatus.Failed) return;
+        try
+        {
+            await FetchAndStoreAsync(task, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // Not the source's answer (that quarantines the page) but the pipeline's own: the record goes back to the stream.
+            await events.RecordAsync(new RunEvent
+            {
+                RunId = task.RunId, At = clock.GetUtcNow(), Level = RunEventLevel.Warning, Stage = RunEventStage.Fetch,
+                Key = RunEventKeys.Unique("fetch-attempt-failed"), Page = task.Page, Skip = task.Skip, RawKey = task.RawKey,
+                Cause = RunEvents.CauseOf(ex), Message = $"Page {task.Page} (skip {task.Skip}): {ErrorMessage.FirstLine(ex.Message)}; the task is retried",
+            }, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task FetchAndStoreAsync(FetchTask task, CancellationToken ct)
+    {
         var marker = $"fetch:{task.Page}";
         if (await markers.WasAppliedAsync(task.RunId, marker, ct).ConfigureAwait(false))
         {
@@ -102,11 +122,12 @@ public sealed class FetchHandler(
         FetchedPage page;
         try
         {
-            page = await source.FetchAsync(task, ct).ConfigureAwait(false);
+            using (PageFetchScope.Enter(task))
+                page = await source.FetchAsync(task, ct).ConfigureAwait(false);
         }
         catch (SourceFetchException ex)
         {
-            await QuarantinePageAsync(task, ex.Message, ct).ConfigureAwait(false);
+            await QuarantinePageAsync(task, ex, ct).ConfigureAwait(false);
             return;
         }
 
@@ -131,8 +152,9 @@ public sealed class FetchHandler(
         await finisher.TryFinishAsync(task.RunId, ct).ConfigureAwait(false);
     }
 
-    private async Task QuarantinePageAsync(FetchTask task, string reason, CancellationToken ct)
+    private async Task QuarantinePageAsync(FetchTask task, SourceFetchException ex, CancellationToken ct)
     {
+        var reason = ex.Message;
         logger.LogWarning("Page {Page} of run {RunId} quarantined: {Reason}", task.Page, task.RunId, reason);
         await store.AddRejectionsAsync(
         [
@@ -143,6 +165,13 @@ public sealed class FetchHandler(
         ], ct).ConfigureAwait(false);
         if (await markers.ApplyOnceAsync(task.RunId, $"fetch:{task.Page}", [new CounterDelta(Counter.PagesFailed, 1)], ct).ConfigureAwait(false))
             await runs.AddErrorAsync(task.RunId, $"page {task.Page}: {reason}", ct).ConfigureAwait(false);
+        await events.RecordAsync(new RunEvent
+        {
+            RunId = task.RunId, At = clock.GetUtcNow(), Level = RunEventLevel.Error, Stage = RunEventStage.Fetch,
+            Key = RunEventKeys.PageFailed(task.Page), Page = task.Page, Skip = task.Skip, RawKey = task.RawKey,
+            Cause = ex.StatusCode is { } status ? $"{status}" : ex.InnerException is { } inner ? RunEvents.CauseOf(inner) : null,
+            Message = $"Page {task.Page} (skip {task.Skip}) quarantined: {reason}",
+        }, ct).ConfigureAwait(false);
         await finisher.TryFinishAsync(task.RunId, ct).ConfigureAwait(false);
     }
 }

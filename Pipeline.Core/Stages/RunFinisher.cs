@@ -8,12 +8,25 @@ namespace Pipeline.Core.Stages;
 /// load of the product store ends with it: its deferred indexes are built after the listener has recorded the
 /// refresh (a write that would otherwise wait behind an index build on the store's writer), while the refresh runs.
 /// </summary>
-public sealed class RunFinisher(IRunStore runs, IRunCompletionListener listener, TimeProvider clock, IBulkLoadTarget? bulkLoad = null)
+public sealed class RunFinisher(
+    IRunStore runs, IRunCompletionListener listener, TimeProvider clock, RunEvents? events = null, IBulkLoadTarget? bulkLoad = null)
 {
     public async Task<IngestionRun?> TryFinishAsync(string runId, CancellationToken ct)
     {
         var finished = await runs.TryFinishAsync(runId, clock.GetUtcNow(), ct).ConfigureAwait(false);
         if (finished is null) return null;
+        if (events is not null)
+        {
+            var s = finished.Stages;
+            await events.RecordAsync(new RunEvent
+            {
+                RunId = runId, At = clock.GetUtcNow(), Stage = RunEventStage.Store, Key = "finished",
+                Level = finished.Status == RunStatus.Succeeded ? RunEventLevel.Info : RunEventLevel.Warning,
+                Message = $"Run {finished.Status.ToWire()}: {s.PagesFetched:N0} page(s) fetched, {s.PagesFailed:N0} failed; "
+                          + $"{s.ProductsUpserted:N0} product(s) upserted, {s.ProductsUnchanged:N0} unchanged, {s.ProductsRejected:N0} rejected; "
+                          + $"{s.PriceChanges:N0} price change(s)",
+            }, ct).ConfigureAwait(false);
+        }
         try
         {
             await listener.OnRunFinishedAsync(finished, ct).ConfigureAwait(false);

@@ -17,6 +17,7 @@ public sealed class TransformHandler(
     IRunStore runs,
     IIdempotencyMarkers markers,
     RunFinisher finisher,
+    RunEvents events,
     TimeProvider clock,
     ILogger<TransformHandler> logger)
 {
@@ -24,7 +25,7 @@ public sealed class TransformHandler(
 
     public async Task<TransformOutcome> HandleAsync(string key, CancellationToken ct)
     {
-        if (!RawKeys.IsSafe(key) || !RawKeys.TryParse(key, out var sourceName, out _, out var runId, out _))
+        if (!RawKeys.IsSafe(key) || !RawKeys.TryParse(key, out var sourceName, out _, out var runId, out var pageNumber))
         {
             logger.LogWarning("Ignoring raw object {Key}: not a page key", key);
             return TransformOutcome.Ignored;
@@ -41,6 +42,25 @@ public sealed class TransformHandler(
         var marker = $"transform:{key}";
         if (run is not null && await markers.WasAppliedAsync(runId, marker, ct).ConfigureAwait(false))
             return TransformOutcome.AlreadyTransformed;
+        try
+        {
+            return await TransformAsync(key, source, sourceName, runId, pageNumber, run, marker, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (run is not null && (ex is not OperationCanceledException || !ct.IsCancellationRequested))
+        {
+            await events.RecordAsync(new RunEvent
+            {
+                RunId = runId, At = clock.GetUtcNow(), Level = RunEventLevel.Warning, Stage = RunEventStage.Transform,
+                Key = RunEventKeys.Unique("transform-attempt-failed"), Page = pageNumber, RawKey = key, Cause = RunEvents.CauseOf(ex),
+                Message = $"Page {pageNumber}: {ErrorMessage.FirstLine(ex.Message)}; the object is retried",
+            }, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<TransformOutcome> TransformAsync(
+        string key, IProductSource source, string sourceName, string runId, int pageNumber, IngestionRun? run, string marker, CancellationToken ct)
+    {
 
         var raw = await rawZone.GetAsync(key, ct).ConfigureAwait(false)
                   ?? throw new InvalidOperationException($"Raw object {key} is not in the raw zone (yet); retry.");
@@ -73,7 +93,24 @@ public sealed class TransformHandler(
         // what makes it partiallySucceeded (a page error counts no rejected record). A crash between the two writes can
         // repeat the error on redelivery; it can no longer be lost.
         if (parsed.PageError is not null)
+        {
             await runs.AddErrorAsync(runId, $"{key}: {parsed.PageError}", ct).ConfigureAwait(false);
+            await events.RecordAsync(new RunEvent
+            {
+                RunId = runId, At = clock.GetUtcNow(), Level = RunEventLevel.Error, Stage = RunEventStage.Transform,
+                Key = RunEventKeys.PageFailed(pageNumber), Page = pageNumber, RawKey = key,
+                Message = $"Page {pageNumber} could not be read as a page and is quarantined: {parsed.PageError}",
+            }, ct).ConfigureAwait(false);
+        }
+        else if (parsed.Rejections.Count > 0)
+        {
+            await events.RecordAsync(new RunEvent
+            {
+                RunId = runId, At = clock.GetUtcNow(), Level = RunEventLevel.Warning, Stage = RunEventStage.Transform,
+                Key = $"quarantined:{key}", Page = pageNumber, RawKey = key, RecordIndex = parsed.Rejections[0].RecordIndex,
+                Message = $"Page {pageNumber}: {parsed.Rejections.Count:N0} of {parsed.RecordCount:N0} records quarantined ({SummariseReasons(parsed.Rejections)})",
+            }, ct).ConfigureAwait(false);
+        }
         var applied = await markers.ApplyOnceAsync(runId, marker,
         [
             new CounterDelta(Counter.PagesTransformed, 1),
@@ -86,5 +123,13 @@ public sealed class TransformHandler(
 
         await finisher.TryFinishAsync(runId, ct).ConfigureAwait(false);
         return applied ? TransformOutcome.Transformed : TransformOutcome.AlreadyTransformed;
+    }
+
+    /// <summary>The three commonest reasons with their counts: "missing title ×2, price is negative ×1, and 1 more".</summary>
+    private static string SummariseReasons(IReadOnlyList<Rejection> rejections)
+    {
+        var groups = rejections.GroupBy(r => r.Reason, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var text = string.Join(", ", groups.Take(3).Select(g => $"{g.Key} ×{g.Count()}"));
+        return groups.Count > 3 ? $"{text}, and {groups.Count - 3} more reason(s)" : text;
     }
 }

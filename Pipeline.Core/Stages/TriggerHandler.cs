@@ -12,8 +12,8 @@ namespace Pipeline.Core.Stages;
 /// page to the stream. Publishing is safe to repeat: a re-published task is recognised downstream by its page.
 /// </summary>
 public sealed class TriggerHandler(
-    SourceRegistry sources, IRunStore runs, IIdempotencyMarkers markers, IEventStream stream, RunFinisher finisher, TimeProvider clock,
-    ILogger<TriggerHandler> logger, IBulkLoadTarget? bulkLoad = null)
+    SourceRegistry sources, IRunStore runs, IIdempotencyMarkers markers, IEventStream stream, RunFinisher finisher, RunEvents events,
+    TimeProvider clock, ILogger<TriggerHandler> logger, IBulkLoadTarget? bulkLoad = null)
 {
     public const int PublishBatchSize = 500;
 
@@ -31,9 +31,19 @@ public sealed class TriggerHandler(
             CreatedAt = now,
             Options = options,
             Trigger = request.Trigger,
+            ParentRunId = request.ParentRunId,
+            OnlyPages = request.OnlyPages,
         };
         var (stored, created) = await runs.TryCreateRunAsync(run, ct).ConfigureAwait(false);
-        if (created) logger.LogInformation("Run {RunId} for {Source} queued by {Trigger}", run.RunId, run.Source, request.Trigger);
+        if (created)
+        {
+            logger.LogInformation("Run {RunId} for {Source} queued by {Trigger}", run.RunId, run.Source, request.Trigger);
+            var origin = request.ParentRunId is null ? "" : request.Trigger == RunTriggers.Retry
+                ? $" to fetch again the {request.OnlyPages?.Count ?? 0} failed page(s) of run {request.ParentRunId}"
+                : $" as a re-run of run {request.ParentRunId}";
+            await events.InfoAsync(run.RunId, RunEventStage.Plan, "created",
+                $"Queued by {request.Trigger}{origin}; options: {FormatOptions(options)}", ct).ConfigureAwait(false);
+        }
         return new StartIngestionResult(stored, created);
     }
 
@@ -48,7 +58,13 @@ public sealed class TriggerHandler(
         {
             if (run.Status == RunStatus.Queued) await runs.SetStatusAsync(runId, RunStatus.Running, ct).ConfigureAwait(false);
             var source = sources.Get(run.Source);
-            var plan = await source.PlanAsync(run.Options, ct).ConfigureAwait(false);
+            await events.InfoAsync(runId, RunEventStage.Plan, "plan-started", $"Planning the pages of {run.Source}", ct).ConfigureAwait(false);
+            IReadOnlyList<PagePlan> plan = await source.PlanAsync(run.Options, ct).ConfigureAwait(false);
+            if (run.OnlyPages is { } only)
+            {
+                var wanted = only.ToHashSet();
+                plan = plan.Where(p => wanted.Contains(p.Page)).ToList();
+            }
             if (bulkLoad is not null && await bulkLoad.BeginBulkLoadAsync(plan.Sum(p => (long)p.Limit), ct).ConfigureAwait(false))
                 logger.LogInformation("Run {RunId} loads in bulk: the store's deferred sort indexes are built when it ends", runId);
             var runDate = DateOnly.FromDateTime(run.CreatedAt.UtcDateTime);
@@ -73,6 +89,8 @@ public sealed class TriggerHandler(
                 [new CounterDelta(Counter.TasksPlanned, plan.Count), new CounterDelta(Counter.TasksPublished, plan.Count)], ct).ConfigureAwait(false);
             await runs.MarkPlanningCompleteAsync(runId, ct).ConfigureAwait(false);
             logger.LogInformation("Run {RunId} published {Tasks} fetch tasks", runId, plan.Count);
+            await events.InfoAsync(runId, RunEventStage.Plan, "planned",
+                $"Published {plan.Count:N0} fetch task(s) for {plan.Sum(p => (long)p.Limit):N0} product(s)", ct).ConfigureAwait(false);
             // A run with no pages (empty catalog) settles right here.
             await finisher.TryFinishAsync(runId, ct).ConfigureAwait(false);
         }
@@ -80,15 +98,38 @@ public sealed class TriggerHandler(
         {
             logger.LogError(ex, "Planning run {RunId} failed", runId);
             await runs.EndAsync(runId, RunStatus.Failed, $"planning failed: {ex.Message}", clock.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+            await PlanFailedAsync(runId, ex).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogError(ex, "Planning run {RunId} failed", runId);
             await runs.EndAsync(runId, RunStatus.Failed, $"planning failed: {ex.GetType().Name}: {ex.Message}", clock.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+            await PlanFailedAsync(runId, ex).ConfigureAwait(false);
         }
     }
 
+    private Task PlanFailedAsync(string runId, Exception ex) => events.RecordAsync(new RunEvent
+    {
+        RunId = runId, At = clock.GetUtcNow(), Level = RunEventLevel.Error, Stage = RunEventStage.Plan, Key = "plan-failed",
+        Message = $"Planning failed: {ErrorMessage.FirstLine(ex.Message)}; the run ended failed", Cause = RunEvents.CauseOf(ex),
+    }, CancellationToken.None);
+
     /// <summary>Cancels a run that has not finished; its remaining tasks are acknowledged without work.</summary>
-    public Task<bool> CancelAsync(string runId, CancellationToken ct) =>
-        runs.EndAsync(runId, RunStatus.Cancelled, "cancelled by operator", clock.GetUtcNow(), ct);
+    public async Task<bool> CancelAsync(string runId, CancellationToken ct)
+    {
+        var run = await runs.GetRunAsync(runId, ct).ConfigureAwait(false);
+        if (!await runs.EndAsync(runId, RunStatus.Cancelled, "cancelled by operator", clock.GetUtcNow(), ct).ConfigureAwait(false)) return false;
+        var stage = run is null || !run.PlanningComplete ? RunEventStage.Plan
+            : run.Stages.PagesFetched + run.Stages.PagesFailed < run.Stages.TasksPlanned ? RunEventStage.Fetch
+            : RunEventStage.Transform;
+        await events.RecordAsync(new RunEvent
+        {
+            RunId = runId, At = clock.GetUtcNow(), Level = RunEventLevel.Warning, Stage = stage, Key = "cancelled",
+            Message = "Cancelled by an operator: pages not yet fetched or transformed are skipped",
+        }, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    private static string FormatOptions(IReadOnlyDictionary<string, string> options) =>
+        options.Count == 0 ? "defaults" : string.Join(", ", options.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key}={o.Value}"));
 }

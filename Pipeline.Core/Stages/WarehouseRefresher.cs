@@ -18,7 +18,7 @@ namespace Pipeline.Core.Stages;
 /// </summary>
 public sealed class WarehouseRefresher(
     IProductStore store, IRefreshStore refreshes, IWarehouse warehouse, TimeProvider clock, IOptions<PipelineOptions> options,
-    ILogger<WarehouseRefresher> logger, IProductChangeFeed? changeFeed = null)
+    ILogger<WarehouseRefresher> logger, IProductChangeFeed? changeFeed = null, RunEvents? events = null)
 {
     private static readonly SemaphoreSlim OneAtATime = new(1, 1);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(10);
@@ -67,6 +67,8 @@ public sealed class WarehouseRefresher(
             // later attempt of this refresh loads everything (idempotently). After other failures the same changes again.
             var fullReload = attempts.Any(a => a.Error?.StartsWith(ReconciliationFailed, StringComparison.Ordinal) == true);
             var attempt = new RefreshAttempt(number, clock.GetUtcNow(), null, "running", null) { FullReload = fullReload };
+            await TellRunAsync(refresh, RunEventLevel.Info, $"attempt-{number}-started",
+                $"Refresh {refresh.RefreshId} attempt {number} started: {(fullReload || changeFeed is null ? "loading everything" : "loading what changed since the last load")}").ConfigureAwait(false);
             var (outcome, reconciled) = await AttemptAsync(refresh, attempts, attempt, ct).ConfigureAwait(false);
             attempts.Add(outcome);
             refresh = refresh with { Attempts = attempts.ToList(), NextAttemptAt = null };
@@ -80,12 +82,16 @@ public sealed class WarehouseRefresher(
                 logger.LogInformation(
                     "Warehouse refresh {RefreshId} loaded {Products} products and {Observations} observations (attempt {Attempt}); counts reconcile for {Sources} sources",
                     refreshId, outcome.ProductsLoaded, outcome.ObservationsLoaded, number, reconciled?.Items.Count ?? 0);
+                await TellRunAsync(refresh, RunEventLevel.Info, "succeeded",
+                    $"Refresh {refreshId} loaded {outcome.ProductsLoaded:N0} products and {outcome.ObservationsLoaded:N0} observations; store and warehouse counts match").ConfigureAwait(false);
                 break;
             }
             if (number >= settings.RefreshMaxAttempts) return await EndFailedAsync(refresh, number, outcome.Error).ConfigureAwait(false);
             var delay = RetryDelay(settings.RefreshRetryDelay, number);
             refresh = refresh with { Error = outcome.Error, NextAttemptAt = clock.GetUtcNow() + delay };
             logger.LogWarning("Warehouse refresh {RefreshId} attempt {Attempt} failed; retrying in {Delay}: {Error}", refreshId, number, delay, outcome.Error);
+            await TellRunAsync(refresh, RunEventLevel.Warning, $"attempt-{number}-failed",
+                $"Refresh {refreshId} attempt {number} failed: {outcome.Error}; retrying in {delay}", attempt: number).ConfigureAwait(false);
             await refreshes.UpdateRefreshAsync(refresh, CancellationToken.None).ConfigureAwait(false);
             await Task.Delay(delay, clock, ct).ConfigureAwait(false);
         }
@@ -101,8 +107,20 @@ public sealed class WarehouseRefresher(
             Error = attempts == 1 ? error : $"failed after {attempts} attempts; last: {error}",
         };
         logger.LogError("Warehouse refresh {RefreshId} failed after {Attempts} attempts: {Error}", refresh.RefreshId, attempts, error);
+        await TellRunAsync(refresh, RunEventLevel.Error, "failed", $"Refresh {refresh.RefreshId} failed: {refresh.Error}", attempt: attempts).ConfigureAwait(false);
         await refreshes.UpdateRefreshAsync(refresh, CancellationToken.None).ConfigureAwait(false);
         return refresh;
+    }
+
+    /// <summary>A refresh that a run's end started tells that run's event log how it goes.</summary>
+    private Task TellRunAsync(WarehouseRefresh refresh, RunEventLevel level, string what, string message, int? attempt = null)
+    {
+        if (events is null || !refresh.Trigger.StartsWith("run:", StringComparison.Ordinal)) return Task.CompletedTask;
+        return events.RecordAsync(new RunEvent
+        {
+            RunId = refresh.Trigger["run:".Length..], At = clock.GetUtcNow(), Level = level, Stage = RunEventStage.Refresh,
+            Key = $"refresh:{refresh.RefreshId}:{what}", Message = message, Attempt = attempt,
+        }, CancellationToken.None);
     }
 
     /// <summary>The wait after failed attempt <paramref name="attempt"/>: the base doubled per attempt, at most 10 minutes.</summary>

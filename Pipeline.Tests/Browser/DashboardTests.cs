@@ -32,7 +32,7 @@ public sealed class DashboardTests(BrowserFixture browser) : IAsyncLifetime
 
         var status = page.Locator("#run-progress [data-status]");
         await Assertions.Expect(status).ToHaveAttributeAsync("data-status", "succeeded", new() { Timeout = 60_000 });
-        await Assertions.Expect(page.Locator("#run-progress [data-counter=productsUpserted]")).ToHaveTextAsync("1000");
+        await Assertions.Expect(page.Locator("#run-progress [data-counter=productsUpserted]")).ToHaveTextAsync("1,000");
         await Assertions.Expect(page.Locator("#cheapest-products tbody tr")).ToHaveCountAsync(5, new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("#top-categories tbody tr").First).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#backends [data-backend=stream]")).ToContainTextAsync("Local");

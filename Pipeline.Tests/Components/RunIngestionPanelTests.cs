@@ -23,6 +23,10 @@ public sealed class RunIngestionPanelTests : MudTestContext
 
         public Task<bool> CancelIngestionAsync(string runId, CancellationToken ct) => Task.FromResult(true);
 
+        public Task<StartIngestionResult> RerunAsync(IngestionRun run, CancellationToken ct) => throw new NotSupportedException("the panel starts runs only");
+
+        public Task<StartIngestionResult?> RetryAsync(IngestionRun run, CancellationToken ct) => throw new NotSupportedException("the panel starts runs only");
+
         public Task<WarehouseRefresh> StartRefreshAsync(string trigger, CancellationToken ct) =>
             Task.FromResult(new WarehouseRefresh { RefreshId = "wr-1", CreatedAt = DateTimeOffset.UnixEpoch });
     }

@@ -27,13 +27,19 @@ public sealed record RunRefreshDto(string RefreshId, string Status, string? Erro
         r is null ? null : new(r.RefreshId, r.Status.ToWire(), r.Error, r.Attempts.Count, r.FinishedAt, r.NextAttemptAt);
 }
 
+/// <summary>One stage's span on a run's timeline; <c>finishedAt</c> is null while it runs, both null before it starts.</summary>
+public sealed record TimelineEntryDto(string Stage, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
+
 public sealed record RunDto(
     string RunId, string Source, string Status, string Trigger, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
-    double? DurationSeconds, StagesDto Stages, IReadOnlyList<string> Errors, IReadOnlyDictionary<string, string> Options, RunRefreshDto? Refresh)
+    double? DurationSeconds, StagesDto Stages, IReadOnlyList<string> Errors, IReadOnlyDictionary<string, string> Options, RunRefreshDto? Refresh,
+    IReadOnlyList<TimelineEntryDto> Timeline, string? ParentRunId, IReadOnlyList<int>? OnlyPages)
 {
     public static RunDto From(IngestionRun run, WarehouseRefresh? refresh = null) => new(run.RunId, run.Source, run.Status.ToWire(), run.Trigger,
         run.CreatedAt, run.StartedAt, run.FinishedAt, run.FinishedAt is { } end ? Math.Round((end - (run.StartedAt ?? run.CreatedAt)).TotalSeconds, 3) : null,
-        StagesDto.From(run.Stages), run.Errors, run.Options, RunRefreshDto.From(refresh));
+        StagesDto.From(run.Stages), run.Errors, run.Options, RunRefreshDto.From(refresh),
+        RunTimeline.Of(run, refresh).Select(t => new TimelineEntryDto(t.Stage.ToWire(), t.StartedAt, t.FinishedAt)).ToList(),
+        run.ParentRunId, run.OnlyPages);
 
     /// <summary>The run with its refresh looked up.</summary>
     public static async Task<RunDto> WithRefreshAsync(IngestionRun run, IRefreshStore refreshes, CancellationToken ct) =>
@@ -41,6 +47,16 @@ public sealed record RunDto(
 }
 
 public sealed record ItemsResponse<T>(IReadOnlyList<T> Items);
+
+public sealed record PagedResponse<T>(IReadOnlyList<T> Items, string? NextPageToken);
+
+/// <summary>One line of a run's event log (<c>GET /api/ingestions/{runId}/events</c>).</summary>
+public sealed record RunEventDto(
+    DateTimeOffset At, string Level, string Stage, string Message, int? Page, int? Skip, string? RawKey, int? RecordIndex, int? Attempt, string? Cause)
+{
+    public static RunEventDto From(RunEvent e) =>
+        new(e.At, e.Level.ToWire(), e.Stage.ToWire(), e.Message, e.Page, e.Skip, e.RawKey, e.RecordIndex, e.Attempt, e.Cause);
+}
 
 public sealed record ProductSummaryDto(
     string Id, string Source, string SourceId, string Title, string Category, string? Brand, decimal Price, decimal? Rating, int? Stock,
