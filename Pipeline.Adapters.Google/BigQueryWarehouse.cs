@@ -162,6 +162,16 @@ public sealed class BigQueryWarehouse : IWarehouse
     }
 
     /// <inheritdoc />
+    public async Task<PriceChangeSummary> PriceChangeSummaryAsync(string? source, TimeSpan window, PriceChangeBucket bucket, CancellationToken ct)
+    {
+        var range = PriceChangeWindow.Ending(_time.GetUtcNow(), window, bucket);
+        var result = await _client.QueryAsync(
+            BigQueryWarehouseSql.PriceChangeSummary(source, range.Start, range.End, hourly: bucket == PriceChangeBucket.Hour), ct).ConfigureAwait(false);
+        return range.Summarize(result.Rows.Select(r => new PriceChangeBucketCount(
+            r.GetTimestamp("bucket_day").AddHours(bucket == PriceChangeBucket.Hour ? r.GetInt64("bucket_hour") : 0), r.GetInt64("drops"), r.GetInt64("rises"))));
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<PricePoint>> PriceHistoryAsync(string productId, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(productId);

@@ -148,6 +148,53 @@ internal static class BigQueryWarehouseSql
             drops ? "c.change_pct ASC, c.observed_at DESC, c.product_id ASC" : "c.change_pct DESC, c.observed_at DESC, c.product_id ASC",
             limit);
 
+    /// <summary>
+    /// Drops (<c>new_price &lt; old_price</c>) and rises (<c>new_price &gt; old_price</c>) per bucket among the changes
+    /// observed from <paramref name="since"/> up to and including <paramref name="until"/>: the change rows as for the
+    /// list (LAG over the source's observations, so the previous price may predate the window; no join to products),
+    /// then counted. A bucket comes as its UTC day (<c>bucket_day</c>, a TIMESTAMP at midnight) and, when hourly, its
+    /// hour (<c>bucket_hour</c>, INT64): CAST and EXTRACT read the same in GoogleSQL and in the DuckDB under the tests'
+    /// fake server, where TIMESTAMP_TRUNC does not exist.
+    /// </summary>
+    public static BigQueryStatement PriceChangeSummary(string? source, DateTimeOffset since, DateTimeOffset until, bool hourly)
+    {
+        var parameters = new List<QueryParameter>();
+        var sql = new StringBuilder("""
+            WITH ordered AS (
+              SELECT price, observed_at,
+                LAG(price) OVER (PARTITION BY product_id ORDER BY observed_at ASC, run_id ASC) AS old_price
+              FROM `price_observations`
+
+            """);
+        if (source is not null)
+        {
+            sql.Append("  WHERE source = @source\n");
+            parameters.Add(BigQueryParameter.String("source", source));
+        }
+        sql.Append("""
+            ),
+            changes AS (
+              SELECT old_price, price AS new_price, observed_at
+              FROM ordered
+              WHERE old_price IS NOT NULL AND old_price <> 0 AND price <> old_price
+                AND observed_at >= @since AND observed_at <= @until
+            )
+            SELECT CAST(CAST(observed_at AS DATE) AS TIMESTAMP) AS bucket_day,
+
+            """);
+        var key = hourly ? "bucket_day, bucket_hour" : "bucket_day";
+        if (hourly) sql.Append("  EXTRACT(HOUR FROM observed_at) AS bucket_hour,\n");
+        sql.Append("""
+              COUNTIF(new_price < old_price) AS drops,
+              COUNTIF(new_price > old_price) AS rises
+            FROM changes
+
+            """).Append("GROUP BY ").Append(key).Append("\nORDER BY ").Append(key);
+        parameters.Add(BigQueryParameter.Timestamp("since", since));
+        parameters.Add(BigQueryParameter.Timestamp("until", until));
+        return new BigQueryStatement(sql.ToString(), parameters);
+    }
+
     public static BigQueryStatement PriceHistory(string productId) => new("""
         SELECT price, observed_at, run_id
         FROM `price_observations`

@@ -315,6 +315,35 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
             }, limit, ct);
     }
 
+    /// <summary>
+    /// One aggregate over price_changes (every change, not a top-N, so no ORDER BY … LIMIT for the row-group pruner to
+    /// answer wrongly): the filter on observed_at lets DuckDB skip the row groups wholly before the window (the load
+    /// appends changes in time order), and date_trunc on the UTC timestamps gives the buckets. The window's buckets
+    /// without a change are filled in by <see cref="PriceChangeWindow.Summarize"/>.
+    /// </summary>
+    public async Task<PriceChangeSummary> PriceChangeSummaryAsync(string? source, TimeSpan window, PriceChangeBucket bucket, CancellationToken ct)
+    {
+        var range = PriceChangeWindow.Ending(_clock.GetUtcNow(), window, bucket);
+        var part = bucket == PriceChangeBucket.Hour ? "hour" : "day";
+        var counted = await QueryAsync($"""
+            SELECT CAST(date_trunc('{part}', observed_at) AS TIMESTAMP) AS bucket_start,
+                   count(*) FILTER (WHERE new_price < old_price) AS drops,
+                   count(*) FILTER (WHERE new_price > old_price) AS rises
+            FROM price_changes
+            WHERE observed_at >= $since AND observed_at <= $until{(source is null ? "" : " AND source = $source")}
+            GROUP BY bucket_start ORDER BY bucket_start
+            """,
+            c =>
+            {
+                if (source is not null) Add(c, "source", source);
+                Add(c, "since", range.Start.UtcDateTime);
+                Add(c, "until", range.End.UtcDateTime);
+            },
+            r => new PriceChangeBucketCount(new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(0), DateTimeKind.Utc)), r.GetInt64(1), r.GetInt64(2)),
+            ct).ConfigureAwait(false);
+        return range.Summarize(counted);
+    }
+
     public async Task<IReadOnlyList<PricePoint>> PriceHistoryAsync(string productId, CancellationToken ct) =>
         await QueryAsync("SELECT price, observed_at, run_id FROM price_observations WHERE product_id = $id ORDER BY observed_at, run_id",
             c => Add(c, "id", productId),

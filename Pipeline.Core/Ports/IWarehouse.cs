@@ -27,6 +27,14 @@ public interface IWarehouse
     /// <summary>Biggest moves in a period: drops (most negative change first) or rises (largest first).</summary>
     Task<IReadOnlyList<PriceChange>> BiggestMovesAsync(string? source, DateTimeOffset since, bool drops, int limit, CancellationToken ct);
 
+    /// <summary>
+    /// How many prices dropped (new price below the old) and rose (above) in the last <paramref name="window"/> up to the
+    /// adapter's clock, counted over every change in the window (not a top-N), per <paramref name="bucket"/>: every bucket
+    /// of <see cref="PriceChangeWindow.Ending"/> present, oldest first, zero when nothing changed in it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The window is zero or less, or longer than <see cref="PriceChangeWindow.MaxLength"/>.</exception>
+    Task<PriceChangeSummary> PriceChangeSummaryAsync(string? source, TimeSpan window, PriceChangeBucket bucket, CancellationToken ct);
+
     Task<IReadOnlyList<PricePoint>> PriceHistoryAsync(string productId, CancellationToken ct);
 
     /// <summary>

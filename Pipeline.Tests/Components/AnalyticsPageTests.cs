@@ -1,7 +1,9 @@
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Adapters.Local;
+using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
+using Pipeline.Tests.Support;
 using Pipeline.Web.Components.Pages;
 
 namespace Pipeline.Tests.Components;
@@ -70,6 +72,56 @@ public sealed class AnalyticsPageTests : MudTestContext
         Assert.Contains("+10 %", page.Find("#biggest-rises tbody tr").TextContent);
         Assert.Contains("Laptop A", page.Find("#biggest-rises tbody tr").TextContent);
         Assert.NotEmpty(page.FindAll("#price-changes-chart svg"));
+        Assert.Equal(("1", "1"), (page.Find("#price-changes-drops").TextContent, page.Find("#price-changes-rises").TextContent));
+    }
+
+    [Fact]
+    public async Task Price_change_totals_and_chart_come_from_the_warehouse_summary_not_from_the_latest_changes()
+    {
+        await SeedAsync(); // two changes in the latest-changes list
+        var day = new DateTimeOffset(DateTimeOffset.UtcNow.UtcDateTime.Date, TimeSpan.Zero);
+        var buckets = Enumerable.Range(0, 8).Select(d => new PriceChangeBucketCount(day.AddDays(d - 7), d == 7 ? 20_000 : 0, d == 6 ? 12_345 : 0)).ToList();
+        var warehouse = new SummaryWarehouse(_backends.Warehouse, new PriceChangeSummary(20_000, 12_345, buckets));
+        Services.AddSingleton<IWarehouse>(warehouse);
+        var page = Render<Analytics>();
+
+        await page.WaitForAssertionAsync(() => Assert.Equal("20,000", page.Find("#price-changes-drops").TextContent), TimeSpan.FromSeconds(10));
+        Assert.Equal("12,345", page.Find("#price-changes-rises").TextContent);
+        Assert.Equal("20000", page.Find("#price-changes-drops").GetAttribute("data-count"));
+        Assert.Contains("per day", page.Find("#price-changes-totals").TextContent);
+        Assert.Equal(2, page.FindAll("#price-changes-table tbody tr").Count);
+        // The page's window (7 days by default) in daily buckets, for all sources.
+        Assert.Equal((null, TimeSpan.FromDays(7), PriceChangeBucket.Day), Assert.Single(warehouse.Asked));
+        // One label per bucket of the summary, oldest first.
+        var labels = page.FindAll("#price-changes-chart svg text").Select(t => t.TextContent.Trim()).ToList();
+        Assert.Contains(day.AddDays(-7).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), labels);
+        Assert.Contains(day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), labels);
+    }
+
+    [Fact]
+    public async Task A_window_without_price_changes_says_so_instead_of_a_chart()
+    {
+        await SeedAsync();
+        var empty = PriceChangeWindow.Ending(DateTimeOffset.UtcNow, TimeSpan.FromDays(7), PriceChangeBucket.Day).Summarize([]);
+        Services.AddSingleton<IWarehouse>(new SummaryWarehouse(_backends.Warehouse, empty));
+        var page = Render<Analytics>();
+
+        await page.WaitForAssertionAsync(() => Assert.Contains("No price changed in this period", page.Find("#price-changes-empty").TextContent),
+            TimeSpan.FromSeconds(10));
+        Assert.Empty(page.FindAll("#price-changes-chart"));
+        Assert.Empty(page.FindAll("#price-changes-drops"));
+    }
+
+    /// <summary>The real warehouse, except that the summary is the one given; records what the page asked for.</summary>
+    private sealed class SummaryWarehouse(IWarehouse inner, PriceChangeSummary summary) : DelegatingWarehouse(inner)
+    {
+        public List<(string? Source, TimeSpan Window, PriceChangeBucket Bucket)> Asked { get; } = [];
+
+        public override Task<PriceChangeSummary> PriceChangeSummaryAsync(string? source, TimeSpan window, PriceChangeBucket bucket, CancellationToken ct)
+        {
+            Asked.Add((source, window, bucket));
+            return Task.FromResult(summary);
+        }
     }
 
     [Fact]

@@ -17,6 +17,8 @@ public abstract class DelegatingWarehouse(IWarehouse inner) : IWarehouse
     public Task<IReadOnlyList<PriceChange>> PriceChangesAsync(string? source, int limit, CancellationToken ct) => inner.PriceChangesAsync(source, limit, ct);
     public Task<IReadOnlyList<PriceChange>> BiggestMovesAsync(string? source, DateTimeOffset since, bool drops, int limit, CancellationToken ct) =>
         inner.BiggestMovesAsync(source, since, drops, limit, ct);
+    public virtual Task<PriceChangeSummary> PriceChangeSummaryAsync(string? source, TimeSpan window, PriceChangeBucket bucket, CancellationToken ct) =>
+        inner.PriceChangeSummaryAsync(source, window, bucket, ct);
     public Task<IReadOnlyList<PricePoint>> PriceHistoryAsync(string productId, CancellationToken ct) => inner.PriceHistoryAsync(productId, ct);
     public Task<IReadOnlyList<SourceCounts>> CountsAsync(CancellationToken ct) => inner.CountsAsync(ct);
     public Task<DateTimeOffset?> AsOfAsync(CancellationToken ct) => inner.AsOfAsync(ct);

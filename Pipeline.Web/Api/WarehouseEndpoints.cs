@@ -19,6 +19,7 @@ public static class WarehouseEndpoints
         metrics.MapGet("/top-categories", TopCategoriesAsync);
         metrics.MapGet("/cheapest-products", CheapestAsync);
         metrics.MapGet("/price-changes", PriceChangesAsync);
+        metrics.MapGet("/price-changes/summary", PriceChangeSummaryAsync);
         metrics.MapGet("/price-moves", PriceMovesAsync);
         return api;
     }
@@ -66,15 +67,36 @@ public static class WarehouseEndpoints
         return Results.Ok(new ItemsResponse<PriceChange>(await warehouse.PriceChangesAsync(Blank(source), n, ct)));
     }
 
+    /// <summary>The longest window the metrics look back: <see cref="PriceChangeWindow.MaxLength"/> (366 days).</summary>
+    private static readonly int MaxHours = (int)PriceChangeWindow.MaxLength.TotalHours;
+
+    /// <summary>
+    /// Drops and rises counted over every change of the last <c>hours</c> (default 24 × 7) up to now, per <c>bucket</c>
+    /// (<c>hour</c> or <c>day</c>; by default hourly up to 48 hours, daily beyond): <c>{drops, rises, buckets: [{start,
+    /// drops, rises}]}</c>, every bucket of the window oldest first (see <see cref="PriceChangeWindow"/>).
+    /// </summary>
+    private static async Task<IResult> PriceChangeSummaryAsync(string? source, string? hours, string? bucket, IWarehouse warehouse, CancellationToken ct)
+    {
+        if (!ApiValidation.TryHours(hours, (int)PriceChangeWindow.DefaultLength.TotalHours, MaxHours, out var n, out var error)) return error!;
+        var window = TimeSpan.FromHours(n);
+        PriceChangeBucket? size = bucket switch
+        {
+            null or "" => PriceChangeWindow.DefaultBucket(window),
+            "hour" => PriceChangeBucket.Hour,
+            "day" => PriceChangeBucket.Day,
+            _ => null,
+        };
+        if (size is not { } width) return ApiValidation.Invalid("bucket", "'bucket' must be hour or day.");
+        return Results.Ok(await warehouse.PriceChangeSummaryAsync(Blank(source), window, width, ct));
+    }
+
     /// <summary>Biggest drops or rises over the last <c>hours</c> (default 24 × 7).</summary>
     private static async Task<IResult> PriceMovesAsync(
         string? source, string? direction, string? hours, string? limit, IWarehouse warehouse, TimeProvider clock, CancellationToken ct)
     {
         if (!ApiValidation.TryLimit(limit, 10, 100, out var n, out var error)) return error!;
         if (direction is not (null or "drops" or "rises")) return ApiValidation.Invalid("direction", "'direction' must be drops or rises.");
-        var window = 24 * 7;
-        if (hours is not null && (!int.TryParse(hours, out window) || window < 1 || window > 24 * 366))
-            return ApiValidation.Invalid("hours", "'hours' must be a whole number from 1 to 8784.");
+        if (!ApiValidation.TryHours(hours, 24 * 7, MaxHours, out var window, out error)) return error!;
         var since = clock.GetUtcNow().AddHours(-window);
         return Results.Ok(new ItemsResponse<PriceChange>(await warehouse.BiggestMovesAsync(Blank(source), since, direction != "rises", n, ct)));
     }

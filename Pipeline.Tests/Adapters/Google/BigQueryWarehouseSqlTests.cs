@@ -37,6 +37,8 @@ public sealed class BigQueryWarehouseSqlTests
         { "price changes, all sources", BigQueryWarehouseSql.PriceChanges(null, 10) },
         { "drops", BigQueryWarehouseSql.BiggestMoves("dummyjson", Since, drops: true, 10) },
         { "rises", BigQueryWarehouseSql.BiggestMoves(null, Since, drops: false, 10) },
+        { "price change summary, hourly", BigQueryWarehouseSql.PriceChangeSummary("dummyjson", Since, Since.AddHours(24), hourly: true) },
+        { "price change summary, daily, all sources", BigQueryWarehouseSql.PriceChangeSummary(null, Since, Since.AddDays(7), hourly: false) },
         { "history", BigQueryWarehouseSql.PriceHistory("dummyjson:1") },
         { "as of", BigQueryWarehouseSql.AsOf() },
         { "counts", BigQueryWarehouseSql.CountsBySource() },
