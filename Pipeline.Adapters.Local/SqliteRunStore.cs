@@ -18,6 +18,9 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyM
 
     public string ProviderName => "Local";
 
+    /// <summary>Info and warning events kept per run (<see cref="IRunEventLog.MaxInfoAndWarningEvents"/>; lower in tests).</summary>
+    public int MaxInfoAndWarningEvents { get; set; } = IRunEventLog.MaxInfoAndWarningEvents;
+
     public async Task EnsureCreatedAsync(CancellationToken ct)
     {
         await db.ExecuteAsync(Schema, ct).ConfigureAwait(false);
@@ -424,13 +427,13 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyM
         if (e.Level != RunEventLevel.Error)
         {
             var kept = session.Statement("SELECT count(*) FROM run_events WHERE run_id = ?1 AND level <> 'error'").Text(1, e.RunId).ScalarInt64() ?? 0;
-            if (kept >= IRunEventLog.MaxInfoAndWarningEvents)
+            if (kept >= MaxInfoAndWarningEvents)
             {
                 if (e.Key == RunEventKeys.LogFull) return;
                 e = new RunEvent
                 {
                     RunId = e.RunId, At = e.At, Level = RunEventLevel.Warning, Stage = e.Stage, Key = RunEventKeys.LogFull,
-                    Message = $"The event log keeps {IRunEventLog.MaxInfoAndWarningEvents:N0} info and warning lines a run; later ones are not kept (errors still are).",
+                    Message = $"The event log keeps {MaxInfoAndWarningEvents:N0} info and warning lines a run; later ones are not kept (errors still are).",
                 };
             }
         }

@@ -53,6 +53,9 @@ public sealed class DynamoDbRunStore : IRunStore, IIdempotencyMarkers, IRefreshS
 
     public string ProviderName => "DynamoDB";
 
+    /// <summary>Info and warning events kept per run (<see cref="IRunEventLog.MaxInfoAndWarningEvents"/>; lower in tests).</summary>
+    public int MaxInfoAndWarningEvents { get; set; } = IRunEventLog.MaxInfoAndWarningEvents;
+
     private string Table => _options.RunsTable;
 
     public Task EnsureCreatedAsync(CancellationToken ct) =>
@@ -632,7 +635,7 @@ public sealed class DynamoDbRunStore : IRunStore, IIdempotencyMarkers, IRefreshS
             runEvent = new RunEvent
             {
                 RunId = runEvent.RunId, At = runEvent.At, Level = RunEventLevel.Warning, Stage = runEvent.Stage, Key = RunEventKeys.LogFull,
-                Message = $"The event log keeps {IRunEventLog.MaxInfoAndWarningEvents:N0} info and warning lines a run; later ones are not kept (errors still are).",
+                Message = $"The event log keeps {MaxInfoAndWarningEvents:N0} info and warning lines a run; later ones are not kept (errors still are).",
             };
         }
         var stored = runEvent with
@@ -676,7 +679,7 @@ public sealed class DynamoDbRunStore : IRunStore, IIdempotencyMarkers, IRefreshS
                 UpdateExpression = "ADD #count :one",
                 ConditionExpression = "attribute_exists(#pk) AND (attribute_not_exists(#count) OR #count < :max)",
                 ExpressionAttributeNames = new() { ["#pk"] = R.Pk, ["#count"] = R.EventCount },
-                ExpressionAttributeValues = new() { [":one"] = N(1), [":max"] = N(IRunEventLog.MaxInfoAndWarningEvents) },
+                ExpressionAttributeValues = new() { [":one"] = N(1), [":max"] = N(MaxInfoAndWarningEvents) },
             }, ct).ConfigureAwait(false);
             return true;
         }

@@ -85,6 +85,7 @@ public sealed class PriceChangeSummaryApiTests : IClassFixture<PriceChangeSummar
     [InlineData("bucket=week", "bucket")]
     [InlineData("bucket=Hour", "bucket")]
     [InlineData("hours=24&bucket=minute", "bucket")]
+    [InlineData("hours=745&bucket=hour", "bucket")]
     public async Task Invalid_parameters_get_400_naming_the_field(string query, string field)
     {
         using var api = _app.Factory.CreateApiClient();

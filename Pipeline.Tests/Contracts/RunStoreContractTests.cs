@@ -5,16 +5,19 @@ namespace Pipeline.Tests.Contracts;
 
 /// <summary>
 /// What every run store must do (SQLite and DynamoDB alike) in each of its roles: run records (<see cref="IRunStore"/>),
-/// idempotency markers, checkpoints and refresh records. Derive once per implementation; each test gets a fresh, empty
+/// idempotency markers, checkpoints, refresh records and run event logs. Derive once per implementation; each test gets a fresh, empty
 /// store from <see cref="CreateRunStoreAsync"/> (already EnsureCreated).
 /// </summary>
 public abstract class RunStoreContractTests<TStore> : IAsyncLifetime
-    where TStore : IRunStore, IIdempotencyMarkers, ICheckpointStore, IRefreshStore
+    where TStore : IRunStore, IIdempotencyMarkers, ICheckpointStore, IRefreshStore, IRunEventLog
 {
     protected static readonly DateTimeOffset T0 = new(2026, 3, 1, 6, 0, 0, 250, TimeSpan.Zero);
 
     /// <summary>A new, empty run store for one test.</summary>
     protected abstract Task<TStore> CreateRunStoreAsync();
+
+    /// <summary>Lowers the store's bound on info and warning events (so that a test reaches it quickly).</summary>
+    protected abstract void BoundEventLog(TStore store, int maxInfoAndWarningEvents);
 
     public virtual Task InitializeAsync() => Task.CompletedTask;
 
@@ -377,5 +380,156 @@ public abstract class RunStoreContractTests<TStore> : IAsyncLifetime
         Assert.Equal("refresh-c", (await store.GetLatestRefreshAsync("api", CancellationToken.None))?.RefreshId);
         Assert.Null(await store.GetLatestRefreshAsync("run:r-404", CancellationToken.None));
         Assert.Empty((await store.GetRefreshAsync("refresh-a", CancellationToken.None))!.Attempts);
+    }
+
+    // ---------------------------------------------------------------- run events, queries, timeline
+
+    private static RunEvent Event(string runId, string key, int second, RunEventLevel level = RunEventLevel.Info,
+        RunEventStage stage = RunEventStage.Fetch, int? page = null) => new()
+    {
+        RunId = runId, Key = key, At = T0.AddSeconds(second), Level = level, Stage = stage, Message = $"event {key}", Page = page,
+        Skip = page * 100, RawKey = page is null ? null : $"raw/source=dummyjson/dt=2026-03-01/run={runId}/page-{page:D6}.json",
+        Attempt = level == RunEventLevel.Warning ? 2 : null, Cause = level == RunEventLevel.Warning ? "429 Too Many Requests" : null,
+    };
+
+    private static async Task<List<RunEvent>> AllEventsAsync(TStore store, string runId, RunEventQuery query)
+    {
+        var all = new List<RunEvent>();
+        string? token = null;
+        do
+        {
+            var page = await store.ListEventsAsync(runId, query with { PageToken = token }, CancellationToken.None);
+            Assert.True(page.Items.Count <= query.Limit);
+            all.AddRange(page.Items);
+            token = page.NextPageToken;
+        } while (token is not null);
+        return all;
+    }
+
+    [Fact]
+    public async Task Run_events_come_back_oldest_first_once_per_key_filtered_and_a_page_at_a_time()
+    {
+        var store = await CreateRunStoreAsync();
+        await store.TryCreateRunAsync(NewRun("run-ev"), CancellationToken.None);
+        await store.TryCreateRunAsync(NewRun("run-other", "fakestore"), CancellationToken.None);
+        for (var i = 0; i < 7; i++)
+            await store.AppendAsync(Event("run-ev", $"k{i}", i, i % 3 == 0 ? RunEventLevel.Warning : RunEventLevel.Info,
+                i < 4 ? RunEventStage.Fetch : RunEventStage.Transform, page: i), CancellationToken.None);
+        await store.AppendAsync(Event("run-ev", RunEventKeys.PageFailed(9), 8, RunEventLevel.Error, page: 9), CancellationToken.None);
+        // At-least-once: the same keys again (a redelivered page) are kept once, whatever their time or text.
+        await store.AppendAsync(Event("run-ev", "k2", 20) with { Message = "again" }, CancellationToken.None);
+        await store.AppendAsync(Event("run-ev", RunEventKeys.PageFailed(9), 21, RunEventLevel.Error, page: 9), CancellationToken.None);
+        await store.AppendAsync(Event("run-other", "k0", 0), CancellationToken.None);
+
+        var all = await AllEventsAsync(store, "run-ev", new RunEventQuery { Limit = 3 });
+        Assert.Equal(["k0", "k1", "k2", "k3", "k4", "k5", "k6", RunEventKeys.PageFailed(9)], all.Select(e => e.Key));
+        Assert.Equal(all.Select(e => e.At).Order(), all.Select(e => e.At));
+        var first = all[0];
+        Assert.Equal((RunEventLevel.Warning, RunEventStage.Fetch, "event k0", 0, 0, 2, "429 Too Many Requests"),
+            (first.Level, first.Stage, first.Message, first.Page, first.Skip, first.Attempt, first.Cause));
+        Assert.Equal("raw/source=dummyjson/dt=2026-03-01/run=run-ev/page-000000.json", first.RawKey);
+        Assert.Equal(T0, first.At);
+        Assert.Equal("event k2", all[2].Message);
+
+        Assert.Equal(["k0", "k3", "k6"], (await AllEventsAsync(store, "run-ev", new RunEventQuery { Level = RunEventLevel.Warning, Limit = 2 })).Select(e => e.Key));
+        Assert.Equal(["k4", "k5", "k6"], (await AllEventsAsync(store, "run-ev", new RunEventQuery { Stage = RunEventStage.Transform, Limit = 2 })).Select(e => e.Key));
+        Assert.Equal([RunEventKeys.PageFailed(9)], (await AllEventsAsync(store, "run-ev", new RunEventQuery { Level = RunEventLevel.Error })).Select(e => e.Key));
+        Assert.Equal(["k0"], (await AllEventsAsync(store, "run-other", new RunEventQuery())).Select(e => e.Key));
+        Assert.Empty((await store.ListEventsAsync("run-none", new RunEventQuery(), CancellationToken.None)).Items);
+        await Assert.ThrowsAsync<FormatException>(() => store.ListEventsAsync("run-ev", new RunEventQuery { PageToken = "not-a-token!" }, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_event_log_stops_info_and_warnings_at_its_bound_says_so_once_and_keeps_every_error()
+    {
+        var store = await CreateRunStoreAsync();
+        BoundEventLog(store, 3);
+        await store.TryCreateRunAsync(NewRun("run-full"), CancellationToken.None);
+        for (var i = 0; i < 6; i++) await store.AppendAsync(Event("run-full", $"i{i}", i), CancellationToken.None);
+        for (var p = 0; p < 4; p++)
+            await store.AppendAsync(Event("run-full", RunEventKeys.PageFailed(p), 10 + p, RunEventLevel.Error, page: p), CancellationToken.None);
+
+        var all = await AllEventsAsync(store, "run-full", new RunEventQuery { Limit = 100 });
+        Assert.Equal(["i0", "i1", "i2"], all.Where(e => e.Level == RunEventLevel.Info).Select(e => e.Key));
+        var full = Assert.Single(all, e => e.Key == RunEventKeys.LogFull);
+        Assert.Equal(RunEventLevel.Warning, full.Level);
+        Assert.Contains("3 info and warning lines", full.Message);
+        Assert.Equal(4, all.Count(e => e.Level == RunEventLevel.Error));
+    }
+
+    [Fact]
+    public async Task Runs_are_listed_newest_first_filtered_by_source_status_and_trigger_a_page_at_a_time()
+    {
+        var store = await CreateRunStoreAsync();
+        var specs = new (string Id, string Source, string Trigger, RunStatus End)[]
+        {
+            ("q-1", "dummyjson", "api", RunStatus.Succeeded), ("q-2", "fakestore", "schedule:six-hourly", RunStatus.Failed),
+            ("q-3", "dummyjson", "schedule:six-hourly", RunStatus.Succeeded), ("q-4", "synthetic", RunTriggers.Retry, RunStatus.Cancelled),
+            ("q-5", "dummyjson", "dashboard", RunStatus.Failed), ("q-6", "fakestore", "api", RunStatus.Succeeded),
+        };
+        for (var i = 0; i < specs.Length; i++)
+        {
+            var (id, source, trigger, end) = specs[i];
+            Assert.True((await store.TryCreateRunAsync(NewRun(id, source, T0.AddMinutes(i)) with { Trigger = trigger }, CancellationToken.None)).Created);
+            Assert.True(await store.EndAsync(id, end, null, T0.AddMinutes(i).AddSeconds(30), CancellationToken.None));
+        }
+
+        async Task<List<string>> ListAsync(RunQuery query)
+        {
+            var ids = new List<string>();
+            string? token = null;
+            do
+            {
+                var page = await store.QueryRunsAsync(query with { PageToken = token }, CancellationToken.None);
+                Assert.True(page.Items.Count <= query.Limit);
+                ids.AddRange(page.Items.Select(r => r.RunId));
+                token = page.NextPageToken;
+            } while (token is not null);
+            return ids;
+        }
+
+        Assert.Equal(["q-6", "q-5", "q-4", "q-3", "q-2", "q-1"], await ListAsync(new RunQuery { Limit = 4 }));
+        Assert.Equal(["q-6", "q-5", "q-4", "q-3", "q-2", "q-1"], await ListAsync(new RunQuery { Limit = 1 }));
+        Assert.Equal(["q-5", "q-3", "q-1"], await ListAsync(new RunQuery { Source = "dummyjson", Limit = 2 }));
+        Assert.Equal(["q-5", "q-2"], await ListAsync(new RunQuery { Status = RunStatus.Failed }));
+        Assert.Equal(["q-3", "q-2"], await ListAsync(new RunQuery { Trigger = "schedule" }));
+        Assert.Equal(["q-4"], await ListAsync(new RunQuery { Trigger = RunTriggers.Retry }));
+        Assert.Equal(["q-3"], await ListAsync(new RunQuery { Source = "dummyjson", Status = RunStatus.Succeeded, Trigger = "schedule" }));
+        Assert.Empty(await ListAsync(new RunQuery { Source = "nothing" }));
+        await Assert.ThrowsAsync<FormatException>(() => store.QueryRunsAsync(new RunQuery { PageToken = "%%%" }, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_run_keeps_its_parent_its_pages_and_the_times_of_its_stages()
+    {
+        var store = await CreateRunStoreAsync();
+        var retry = NewRun("run-retry", "synthetic") with { Trigger = RunTriggers.Retry, ParentRunId = "run-parent", OnlyPages = [3, 17] };
+        Assert.True((await store.TryCreateRunAsync(retry, CancellationToken.None)).Created);
+        var read = (await store.GetRunAsync("run-retry", CancellationToken.None))!;
+        Assert.Equal("run-parent", read.ParentRunId);
+        Assert.Equal([3, 17], read.OnlyPages!);
+        Assert.Equal((null, null, null, null, null), (read.PlanFinishedAt, read.FetchStartedAt, read.FetchFinishedAt, read.TransformStartedAt, read.TransformFinishedAt));
+        Assert.Null((await store.GetRunAsync((await RunningRunAsync(store, "run-plain")).RunId, CancellationToken.None))!.OnlyPages);
+
+        await store.SetStatusAsync("run-retry", RunStatus.Running, CancellationToken.None);
+        await store.MarkPlanningCompleteAsync("run-retry", CancellationToken.None);
+        var planned = (await store.GetRunAsync("run-retry", CancellationToken.None))!;
+        Assert.NotNull(planned.PlanFinishedAt);
+        Assert.Null(planned.FetchStartedAt);
+
+        await store.ApplyOnceAsync("run-retry", "fetch:3", [new CounterDelta(Counter.PagesFetched, 1)], CancellationToken.None);
+        var fetching = (await store.GetRunAsync("run-retry", CancellationToken.None))!;
+        Assert.NotNull(fetching.FetchStartedAt);
+        Assert.Null(fetching.TransformStartedAt);
+        await store.IncrementAsync("run-retry", [new CounterDelta(Counter.PagesFailed, 1)], CancellationToken.None);
+        await store.ApplyOnceAsync("run-retry", "transform:3", [new CounterDelta(Counter.PagesTransformed, 1), new CounterDelta(Counter.ProductsParsed, 5)], CancellationToken.None);
+        var done = (await store.GetRunAsync("run-retry", CancellationToken.None))!;
+        Assert.Equal(fetching.FetchStartedAt, done.FetchStartedAt);
+        Assert.True(done.FetchFinishedAt >= done.FetchStartedAt);
+        Assert.NotNull(done.TransformStartedAt);
+        Assert.True(done.TransformFinishedAt >= done.TransformStartedAt);
+        Assert.True(done.TransformStartedAt >= done.FetchStartedAt);
+        // Counters that are not a page's (the plan's) do not move a stage.
+        Assert.Null((await store.GetRunAsync("run-plain", CancellationToken.None))!.FetchStartedAt);
     }
 }

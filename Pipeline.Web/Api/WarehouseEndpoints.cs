@@ -75,6 +75,9 @@ public static class WarehouseEndpoints
     /// (<c>hour</c> or <c>day</c>; by default hourly up to 48 hours, daily beyond): <c>{drops, rises, buckets: [{start,
     /// drops, rises}]}</c>, every bucket of the window oldest first (see <see cref="PriceChangeWindow"/>).
     /// </summary>
+    /// <summary>The longest window counted by the hour: 744 buckets; longer windows go by the day.</summary>
+    private const int MaxHourlyHours = 24 * 31;
+
     private static async Task<IResult> PriceChangeSummaryAsync(string? source, string? hours, string? bucket, IWarehouse warehouse, CancellationToken ct)
     {
         if (!ApiValidation.TryHours(hours, (int)PriceChangeWindow.DefaultLength.TotalHours, MaxHours, out var n, out var error)) return error!;
@@ -87,6 +90,8 @@ public static class WarehouseEndpoints
             _ => null,
         };
         if (size is not { } width) return ApiValidation.Invalid("bucket", "'bucket' must be hour or day.");
+        if (width == PriceChangeBucket.Hour && n > MaxHourlyHours)
+            return ApiValidation.Invalid("bucket", $"Hourly buckets cover at most {MaxHourlyHours} hours (31 days); use bucket=day for longer windows.");
         return Results.Ok(await warehouse.PriceChangeSummaryAsync(Blank(source), window, width, ct));
     }
 

@@ -72,5 +72,7 @@ public sealed class SqliteRunStoreContractTests : RunStoreContractTests<SqliteRu
         return store;
     }
 
+    protected override void BoundEventLog(SqliteRunStore store, int maxInfoAndWarningEvents) => store.MaxInfoAndWarningEvents = maxInfoAndWarningEvents;
+
     public void Dispose() => _dir.Dispose();
 }

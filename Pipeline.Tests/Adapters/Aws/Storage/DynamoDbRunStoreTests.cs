@@ -18,6 +18,8 @@ public sealed class DynamoDbRunStoreTests : RunStoreContractTests<DynamoDbRunSto
         return store;
     }
 
+    protected override void BoundEventLog(DynamoDbRunStore store, int maxInfoAndWarningEvents) => store.MaxInfoAndWarningEvents = maxInfoAndWarningEvents;
+
     public override async Task DisposeAsync()
     {
         if (_tables is not null) await _tables.DisposeAsync();
