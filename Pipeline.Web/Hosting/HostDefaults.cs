@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Configuration.Json;
 using Pipeline.Core.Configuration;
 
@@ -49,10 +50,20 @@ public static class HostDefaults
             app.UseExceptionHandler("/error", createScopeForErrors: true);
             app.UseHsts();
         }
-        app.UseWhen(context => IsBrowserNavigation(context.Request),
-            browser => browser.UseStatusCodePagesWithReExecute(NotFoundPath, createScopeForStatusCodePages: true));
+        // Two status code pages, each switched off for the other's requests. Not UseWhen branches: a branch has no
+        // endpoint routing of its own, so a re-execution there would find no page.
+        app.UseStatusCodePagesWithReExecute(NotFoundPath, createScopeForStatusCodePages: true);
+        app.Use((context, next) => SwitchOffUnless(context, IsBrowserNavigation(context.Request), next));
         app.UseStatusCodePages();
+        app.Use((context, next) => SwitchOffUnless(context, !IsBrowserNavigation(context.Request), next));
         return app;
+    }
+
+    /// <summary>Switches the status code pages installed just before off for this request unless <paramref name="mine"/>.</summary>
+    private static Task SwitchOffUnless(HttpContext context, bool mine, RequestDelegate next)
+    {
+        if (!mine && context.Features.Get<IStatusCodePagesFeature>() is { } feature) feature.Enabled = false;
+        return next(context);
     }
 
     /// <summary>A browser loading a page: a GET that accepts HTML, outside the API and Blazor's and Hangfire's own paths.</summary>
