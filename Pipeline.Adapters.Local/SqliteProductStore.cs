@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Pipeline.Core.Caching;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Serialization;
@@ -39,7 +40,14 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
     /// </summary>
     private const int SortMemoryMiB = 2;
 
+    /// <summary>While a bulk load has dropped the indexes, a category list made stale by writes is kept this long.</summary>
+    public static readonly TimeSpan CategoriesMinAge = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a category list is kept at most (for writes by another process on the same file).</summary>
+    public static readonly TimeSpan CategoriesMaxAge = TimeSpan.FromMinutes(10);
+
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private readonly CategoryCache _categories = new(clock ?? TimeProvider.System, CategoriesMinAge, CategoriesMaxAge);
     private long _lastBulkWrite;
     private volatile bool _bulkLoading;
 
@@ -128,9 +136,9 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
         CREATE TABLE IF NOT EXISTS product_seen (id TEXT PRIMARY KEY, last_seen INTEGER NOT NULL, last_run_id TEXT NOT NULL) WITHOUT ROWID;
         """;
 
-    public Task<UpsertOutcome> UpsertAsync(IReadOnlyList<Product> products, string runId, DateTimeOffset observedAt, CancellationToken ct)
+    public async Task<UpsertOutcome> UpsertAsync(IReadOnlyList<Product> products, string runId, DateTimeOffset observedAt, CancellationToken ct)
     {
-        if (products.Count == 0) return Task.FromResult(new UpsertOutcome(0, 0, 0));
+        if (products.Count == 0) return new UpsertOutcome(0, 0, 0);
         // The writer's thread is what every page waits for: text is formatted and encoded to UTF-8 here, on the
         // caller's thread (binding strings made the writer transcode and allocate ~16 values a product).
         var rows = new ProductRow[products.Count];
@@ -138,7 +146,10 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
         var run = new Utf8Values(runId);
         var observed = observedAt.ToUnixMs();
         if (_bulkLoading) Interlocked.Exchange(ref _lastBulkWrite, _clock.GetTimestamp());
-        return db.WriteAsync(session => Upsert(session, rows, run, observed), ct);
+        var (outcome, categoriesMoved) = await db.WriteAsync(session => Upsert(session, rows, run, observed), ct).ConfigureAwait(false);
+        // After the commit (the write's task completes then): a list read from now on sees the write.
+        if (categoriesMoved) _categories.Invalidate();
+        return outcome;
     }
 
     /// <summary>A product's text columns as the store writes them, in UTF-8; <see cref="Text"/> is indexed by the constants below.</summary>
@@ -204,9 +215,11 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
         ON CONFLICT(product_id, run_id) DO NOTHING
         """;
 
-    private static UpsertOutcome Upsert(SqliteWriteSession session, ProductRow[] rows, Utf8Values run, long observed)
+    /// <summary>The write; <c>CategoriesMoved</c> when a product was added or its category (or title) changed.</summary>
+    private static (UpsertOutcome Outcome, bool CategoriesMoved) Upsert(SqliteWriteSession session, ProductRow[] rows, Utf8Values run, long observed)
     {
         int upserted = 0, unchanged = 0, priceChanges = 0;
+        var categoriesMoved = false;
         long position = 0;
         foreach (var row in rows)
         {
@@ -239,6 +252,7 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
             }
             // One feed position for all the changes of this write.
             if (position == 0) position = session.Statement(AdvanceFeedSql).ScalarInt64()!.Value;
+            categoriesMoved |= isNew || !sameSortKeys;
             var sql = isNew || !sameSortKeys ? WriteSql
                 : priceChanged ? UpdatePriceSql
                 : UpdateContentSql;
@@ -260,7 +274,7 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
                 if (priceChanged) priceChanges++;
             }
         }
-        return new UpsertOutcome(upserted, unchanged, priceChanges);
+        return (new UpsertOutcome(upserted, unchanged, priceChanges), categoriesMoved);
     }
 
     private static string? Dec(decimal? value) => value?.ToString(CultureInfo.InvariantCulture);
@@ -387,13 +401,39 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
         return new ProductPage(rows.Select(r => r.Product).ToList(), next, previous);
     }
 
-    public async Task<IReadOnlyList<string>> ListCategoriesAsync(string? source, CancellationToken ct)
+    /// <summary>A source with at most this many products lists its categories from its own rows (one lookup each).</summary>
+    private const long SmallSourceProducts = 20_000;
+
+    /// <summary>
+    /// Every category: a scan of the category index (20-30 ms at 300,000 products). A source's: from its rows when it is
+    /// small; otherwise each category is kept when one of its products is the source's (the first row of a category
+    /// usually answers: 30 ms at 300,000 instead of 1.7 s reading the source's rows). The lists are cached besides
+    /// (<see cref="CategoryCache"/>): read again after this store added a product or changed a category (during a bulk
+    /// load, whose reads scan the table, at most once per <see cref="CategoriesMinAge"/>).
+    /// </summary>
+    public Task<IReadOnlyList<string>> ListCategoriesAsync(string? source, CancellationToken ct) =>
+        _categories.GetAsync(source, _bulkLoading, token => ReadCategoriesAsync(source, token), ct);
+
+    private async Task<IReadOnlyList<string>> ReadCategoriesAsync(string? source, CancellationToken ct)
     {
         var categories = new List<string>();
         await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT DISTINCT category FROM products WHERE ($source IS NULL OR source = $source) ORDER BY category";
         command.With("$source", source);
+        if (source is null)
+            command.CommandText = "SELECT DISTINCT category FROM products ORDER BY category";
+        else
+        {
+            command.CommandText = "SELECT count(*) FROM products WHERE source = $source";
+            var held = _bulkLoading ? 0 : (long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false) ?? 0L);
+            // "+p.source": the category index finds the rows; the source index would read all of the source's.
+            command.CommandText = held <= SmallSourceProducts
+                ? "SELECT DISTINCT category FROM products WHERE source = $source ORDER BY category"
+                : """
+                  SELECT c.category FROM (SELECT DISTINCT category FROM products) c
+                  WHERE EXISTS (SELECT 1 FROM products p WHERE p.category = c.category AND +p.source = $source) ORDER BY c.category
+                  """;
+        }
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await reader.ReadAsync(ct).ConfigureAwait(false)) categories.Add(reader.GetString(0));
         return categories;

@@ -9,23 +9,17 @@ using Pipeline.Web.Hosting;
 using Pipeline.Web.Scheduling;
 using Pipeline.Web.Security;
 
-// `dotnet run --project Pipeline.Web -- hash-password` reads a password from standard input and prints the value for
-// Pipeline:Security:Admin:PasswordHash, so a production password never has to be written down in clear.
-if (args is ["hash-password", ..])
-{
-    var password = Console.In.ReadLine();
-    if (string.IsNullOrEmpty(password))
-    {
-        Console.Error.WriteLine("Type the password on standard input.");
-        return 2;
-    }
-    Console.WriteLine(AdminPasswordHash.Create(password));
-    return 0;
-}
+// `… hash-password` prints the value for Pipeline:Security:Admin:PasswordHash (README: "make the hash").
+if (PasswordHashCommand.IsRequested(args)) return PasswordHashCommand.Run(Console.In, Console.Out, Console.Error);
 
 var builder = WebApplication.CreateBuilder(args);
 Program.AddParts(builder);
 var app = builder.Build();
+if (StartupValidation.RunsAsTheProgram && StartupValidation.Failure(app.Services) is { } failure)
+{
+    Console.Error.WriteLine(failure); // one line naming the setting, not a stack trace
+    return StartupValidation.ConfigurationExitCode;
+}
 Program.UseParts(app);
 app.Run();
 return 0;

@@ -4,6 +4,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Core.Caching;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using static Pipeline.Adapters.Aws.DynamoDb.AttributeValues;
@@ -31,8 +32,16 @@ public sealed class DynamoDbProductStore : IProductStore
     private readonly DynamoDbStoreOptions _options;
     private readonly ILogger _logger;
     private readonly DynamoDbBatches _batches;
+    private readonly CategoryCache _categories;
 
-    public DynamoDbProductStore(IAmazonDynamoDB client, DynamoDbStoreOptions options, ILogger<DynamoDbProductStore>? logger = null)
+    /// <summary>
+    /// How long a category list is kept at most: listing reads the whole title index (every product), and other
+    /// processes (the Lambdas) write products this one does not see. This process's own writes invalidate it at once.
+    /// </summary>
+    public static readonly TimeSpan CategoriesMaxAge = TimeSpan.FromMinutes(1);
+
+    public DynamoDbProductStore(IAmazonDynamoDB client, DynamoDbStoreOptions options, ILogger<DynamoDbProductStore>? logger = null,
+        TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
@@ -40,6 +49,7 @@ public sealed class DynamoDbProductStore : IProductStore
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _batches = new DynamoDbBatches(client, _logger);
+        _categories = new CategoryCache(clock ?? TimeProvider.System, TimeSpan.Zero, CategoriesMaxAge);
     }
 
     public string ProviderName => "DynamoDB";
@@ -98,6 +108,7 @@ public sealed class DynamoDbProductStore : IProductStore
                 Count(await UpsertOneAsync(later, runId, observedAt, token).ConfigureAwait(false));
         }).ConfigureAwait(false);
 
+        if (upserted > 0) _categories.Invalidate(); // a new product or a changed one (its category may have moved)
         return new UpsertOutcome(upserted, unchanged, priceChanges);
     }
 
@@ -400,7 +411,11 @@ public sealed class DynamoDbProductStore : IProductStore
         };
     }
 
-    public async Task<IReadOnlyList<string>> ListCategoriesAsync(string? source, CancellationToken ct)
+    /// <summary>Cached (<see cref="CategoryCache"/>, at most <see cref="CategoriesMaxAge"/>): each read queries every product's category.</summary>
+    public Task<IReadOnlyList<string>> ListCategoriesAsync(string? source, CancellationToken ct) =>
+        _categories.GetAsync(source, false, token => ReadCategoriesAsync(source, token), ct);
+
+    private async Task<IReadOnlyList<string>> ReadCategoriesAsync(string? source, CancellationToken ct)
     {
         var categories = new SortedSet<string>(StringComparer.Ordinal);
         var request = PartitionQuery(source, DynamoDbTables.ProductIndexes.SourceTitle, DynamoDbTables.ProductIndexes.AllTitle);

@@ -67,9 +67,9 @@ public sealed class AnalyticsPageTests : MudTestContext
 
         var changes = page.FindAll("#price-changes-table tbody tr").Select(r => r.TextContent).ToList();
         Assert.Equal(2, changes.Count);
-        Assert.Contains("-25 %", page.Find("#biggest-drops tbody tr").TextContent);
+        Assert.Contains("-25.0 %", page.Find("#biggest-drops tbody tr").TextContent);
         Assert.Contains("Phone A", page.Find("#biggest-drops tbody tr").TextContent);
-        Assert.Contains("+10 %", page.Find("#biggest-rises tbody tr").TextContent);
+        Assert.Contains("+10.0 %", page.Find("#biggest-rises tbody tr").TextContent);
         Assert.Contains("Laptop A", page.Find("#biggest-rises tbody tr").TextContent);
         Assert.NotEmpty(page.FindAll("#price-changes-chart svg"));
         Assert.Equal(("1", "1"), (page.Find("#price-changes-drops").TextContent, page.Find("#price-changes-rises").TextContent));

@@ -64,6 +64,19 @@ public sealed class ProductsPageTests : MudTestContext
     }
 
     [Fact]
+    public async Task Shows_the_total_for_the_source_and_prices_in_dollars()
+    {
+        await SeedAsync();
+        var page = RenderProducts();
+        await page.WaitForAssertionAsync(() => Assert.Equal("32 products", page.Find("#products-total").TextContent.Trim()));
+        Assert.Equal("$101.00", page.Find("#products-table tbody tr [data-price='101']").TextContent.Trim());
+
+        var fakestore = this.RenderAt<Products>("/products?source=fakestore&category=clothing");
+        await fakestore.WaitForAssertionAsync(() =>
+            Assert.Equal("2 products in fakestore (before the category and search filters)", fakestore.Find("#products-total").TextContent.Trim()));
+    }
+
+    [Fact]
     public async Task Filters_by_source_and_category_searches_titles_and_sorts_by_price()
     {
         await SeedAsync();
@@ -146,10 +159,12 @@ public sealed class ProductsPageTests : MudTestContext
         Assert.Equal("Phone X", page.Find("#product-title").TextContent);
         Assert.Equal("99", page.Find("[data-price]").GetAttribute("data-price"));
         var rows = page.FindAll("#price-history-table tbody tr").Select(r => r.TextContent).ToList();
-        Assert.Contains("99.00", rows[0]);
-        Assert.Contains("+10 %", rows[0]);
+        Assert.Contains("$99.00", rows[0]);
+        Assert.Contains("+10.0 %", rows[0]);
         Assert.Contains("run-c", rows[0]);
-        Assert.Contains("-10 %", rows[1]);
+        Assert.Contains("-10.0 %", rows[1]);
+        Assert.Equal("$99.00", page.Find("[data-price]").TextContent.Trim());
+        Assert.Contains("3 h ago", page.Find("#product-facts").TextContent); // first seen, relative (absolute on hover)
         Assert.Contains("first seen", rows[2]);
         Assert.NotEmpty(page.FindAll("#price-history-chart svg"));
     }

@@ -82,6 +82,25 @@ public sealed class RawZonePageTests : MudTestContext
     }
 
     [Fact]
+    public async Task A_click_on_an_object_shows_its_preview_beside_the_list_and_scrolls_to_it()
+    {
+        var (run, key) = await SeedAsync();
+        UseBackends();
+        var date = run.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd");
+        var page = this.RenderAt<RawZone>($"/raw?source=dummyjson&date={date}&run={run.RunId}");
+        await page.WaitForAssertionAsync(() => Assert.Equal(2, page.FindAll("#raw-objects tbody tr").Count));
+        Assert.Empty(page.FindAll("#raw-preview"));
+
+        page.FindAll("#raw-objects tbody tr")[0].Click();
+
+        await page.WaitForAssertionAsync(() => Assert.NotNull(page.Find("#raw-preview-text")));
+        Assert.Equal(key, page.Find("#raw-preview-title").TextContent.Trim());
+        Assert.Equal(2, page.FindAll("#raw-objects tbody tr").Count); // the list stays where it was
+        Assert.Contains("\"products\": [", page.Find("#raw-preview-text").TextContent);
+        Assert.Contains(JSInterop.Invocations, i => i.Identifier == "mudScrollManager.scrollIntoView" && Equals(i.Arguments[0], "#raw-preview-title"));
+    }
+
+    [Fact]
     public void The_preview_is_capped_and_tells_what_it_could_not_format()
     {
         var big = "[" + string.Join(",", Enumerable.Range(0, 20_000).Select(i => $"{{\"id\":{i}}}")) + "]";

@@ -89,4 +89,18 @@ public sealed class RunIngestionPanelTests : MudTestContext
         Assert.NotNull(panel.Find("#synthetic-seed"));
         Assert.Equal("Run Ingestion", panel.Find("#run-ingestion").TextContent.Trim());
     }
+
+    [Fact]
+    public void Zero_products_is_refused_in_the_form_naming_the_field_and_nothing_starts()
+    {
+        _commands.Answer = _ => new StartIngestionResult(Run("run-1", RunStatus.Queued), Created: true);
+        var panel = Render<RunIngestionPanel>();
+
+        panel.Find("input#synthetic-count").Change("0");
+        panel.Find("#run-ingestion").Click();
+
+        Assert.Empty(_commands.Requests); // not silently run with 1
+        Assert.Equal("Products must be between 1 and 10,000,000.", panel.Find("#run-error").TextContent.Trim());
+        Assert.Contains("Products must be between 1 and 10,000,000.", panel.Find(".mud-input-helper-text").TextContent);
+    }
 }

@@ -84,13 +84,19 @@ public sealed class ThroughputPageTests : MudTestContext
         var page = Render<Throughput>(p => p.Add(x => x.RefreshInterval, TimeSpan.FromHours(1)));
 
         await page.WaitForAssertionAsync(() => Assert.NotEmpty(page.FindAll("#run-rates-table tbody tr")));
-        Assert.Equal("0.00", page.Find("#rate-published [data-value]").GetAttribute("data-value")); // the latest sample: nothing new
+        Assert.Equal("0.0/s", page.Find("#rate-published [data-value]").GetAttribute("data-value")); // the latest sample: nothing new
         Assert.NotEmpty(page.FindAll("#records-chart svg"));
         var minute = Assert.Single(page.FindAll("#raw-minutes-table tbody tr"));
         Assert.Contains("2", minute.QuerySelector("td:nth-child(2)")!.TextContent);
         var perRun = Assert.Single(page.FindAll("#run-rates-table tbody tr"));
-        Assert.Contains(run.RunId, perRun.TextContent);
+        var link = perRun.QuerySelector("[data-run-id]")!;
+        Assert.Equal(run.RunId, link.GetAttribute("title")); // the whole id on hover, its random part shown
+        Assert.Equal(Throughput.ShortId(run.RunId), link.TextContent.Trim());
         Assert.Contains("dummyjson", perRun.TextContent);
+        Assert.Contains("10 min 00 s", perRun.TextContent); // the run's duration, formatted
+        // Objects and KiB each on their own chart (their own axis), not two series on one.
+        Assert.NotEmpty(page.FindAll("#raw-minutes-chart svg"));
+        Assert.NotEmpty(page.FindAll("#raw-minutes-bytes-chart svg"));
         Assert.Contains("No stream consumer runs in this process", page.Find("#shards-table").TextContent);
     }
 
@@ -117,5 +123,15 @@ public sealed class ThroughputPageTests : MudTestContext
         Assert.NotNull(page.Find("#throughput-loading"));
         gate.SetResult();
         await page.WaitForAssertionAsync(() => Assert.Contains("Throughput could not be read", page.Find("#throughput-error").TextContent));
+    }
+
+    [Fact]
+    public void A_run_is_labelled_by_its_source_and_how_long_ago_it_started()
+    {
+        var now = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        var rates = new RunRates("20260301T115700Z-0a1b2c3d", "synthetic", RunStatus.Succeeded, now.AddMinutes(-3), 60, 1, 1, 1, 1);
+
+        Assert.Equal("synthetic, 3 min ago", Throughput.RunLabel(rates, now));
+        Assert.Equal("0a1b2c3d", Throughput.ShortId(rates.RunId));
     }
 }

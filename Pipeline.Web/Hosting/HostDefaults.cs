@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Configuration.Json;
 using Pipeline.Core.Configuration;
 
@@ -34,7 +35,14 @@ public static class HostDefaults
         sources.Insert(index >= 0 ? index + 1 : Math.Min(2, sources.Count), source);
     }
 
-    /// <summary>The error page and HSTS outside Development; status code pages everywhere.</summary>
+    /// <summary>The dashboard's page for an address nothing answers (<c>Pages/NotFound.razor</c>).</summary>
+    public const string NotFoundPath = "/not-found";
+
+    /// <summary>
+    /// The error page and HSTS outside Development; status code pages everywhere: a browser navigating to an address
+    /// nothing answers gets the dashboard's not-found page (HTML, still a 404), everything else (the API, scripts) problem
+    /// details.
+    /// </summary>
     public static WebApplication UsePipelineHostDefaults(this WebApplication app)
     {
         if (!app.Environment.IsDevelopment())
@@ -42,7 +50,28 @@ public static class HostDefaults
             app.UseExceptionHandler("/error", createScopeForErrors: true);
             app.UseHsts();
         }
+        // Two status code pages, each switched off for the other's requests. Not UseWhen branches: a branch has no
+        // endpoint routing of its own, so a re-execution there would find no page.
+        app.UseStatusCodePagesWithReExecute(NotFoundPath, createScopeForStatusCodePages: true);
+        app.Use((context, next) => SwitchOffUnless(context, IsBrowserNavigation(context.Request), next));
         app.UseStatusCodePages();
+        app.Use((context, next) => SwitchOffUnless(context, !IsBrowserNavigation(context.Request), next));
         return app;
     }
+
+    /// <summary>Switches the status code pages installed just before off for this request unless <paramref name="mine"/>.</summary>
+    private static Task SwitchOffUnless(HttpContext context, bool mine, RequestDelegate next)
+    {
+        if (!mine && context.Features.Get<IStatusCodePagesFeature>() is { } feature) feature.Enabled = false;
+        return next(context);
+    }
+
+    /// <summary>A browser loading a page: a GET that accepts HTML, outside the API and Blazor's and Hangfire's own paths.</summary>
+    public static bool IsBrowserNavigation(HttpRequest request) =>
+        (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+        && !request.Path.StartsWithSegments("/api")
+        && !request.Path.StartsWithSegments("/_blazor")
+        && !request.Path.StartsWithSegments("/_framework")
+        && !request.Path.StartsWithSegments("/hangfire")
+        && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
 }

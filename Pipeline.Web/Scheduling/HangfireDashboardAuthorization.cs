@@ -15,4 +15,8 @@ public sealed class HangfireDashboardAuthorization(ApiKeyVerifier verifier) : ID
         if (http.User.Identity?.IsAuthenticated == true) return true;
         return verifier.IsValid(http.Request.Headers[ApiKeyVerifier.HeaderName].ToString());
     }
+
+    /// <summary>Neither signed in nor presenting a key: the caller should sign in (a wrong key is refused by <see cref="Authorize"/>).</summary>
+    public static bool NeedsSignIn(HttpContext http) =>
+        http.User.Identity?.IsAuthenticated != true && string.IsNullOrEmpty(http.Request.Headers[ApiKeyVerifier.HeaderName].ToString());
 }

@@ -4,6 +4,7 @@ using Hangfire.InMemory;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Hangfire.Storage.SQLite;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Configuration;
 
@@ -44,9 +45,15 @@ public static class SchedulingRegistration
         return services;
     }
 
-    /// <summary>Mounts the Hangfire dashboard; only an authenticated user or a valid API key gets in, local or not.</summary>
+    /// <summary>
+    /// Mounts the Hangfire dashboard; only an authenticated user or a valid API key gets in, local or not. A request with
+    /// neither is challenged: the sign-in page for a browser, 401 for anything else (the cookie scheme decides).
+    /// </summary>
     public static WebApplication MapPipelineScheduling(this WebApplication app)
     {
+        // A signed-out browser is sent to the sign-in page (and back); a script without a key gets 401, as before.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments(DashboardPath) && HangfireDashboardAuthorization.NeedsSignIn(context),
+            branch => branch.Run(context => context.ChallengeAsync()));
         app.UseHangfireDashboard(DashboardPath, new DashboardOptions
         {
             Authorization = [app.Services.GetRequiredService<HangfireDashboardAuthorization>()],
