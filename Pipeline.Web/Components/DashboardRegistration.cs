@@ -9,7 +9,8 @@ public static class DashboardRegistration
     public static IServiceCollection AddPipelineDashboard(this IServiceCollection services)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices();
+        // Notices at the bottom: at the top right they covered the page's action buttons (Re-run, Retry) for seconds.
+        services.AddMudServices(o => o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomCenter);
         services.AddThroughputSampling();
         return services;
     }
