@@ -159,18 +159,7 @@ internal static class BigQueryWarehouseSql
     public static BigQueryStatement PriceChangeSummary(string? source, DateTimeOffset since, DateTimeOffset until, bool hourly)
     {
         var parameters = new List<QueryParameter>();
-        var sql = new StringBuilder("""
-            WITH ordered AS (
-              SELECT price, observed_at,
-                LAG(price) OVER (PARTITION BY product_id ORDER BY observed_at ASC, run_id ASC) AS old_price
-              FROM `price_observations`
-
-            """);
-        if (source is not null)
-        {
-            sql.Append("  WHERE source = @source\n");
-            parameters.Add(BigQueryParameter.String("source", source));
-        }
+        var sql = OrderedObservations("price, observed_at", source, parameters);
         sql.Append("""
             ),
             changes AS (
@@ -204,12 +193,15 @@ internal static class BigQueryWarehouseSql
 
     public static BigQueryStatement AsOf() => new("SELECT MAX(loaded_at) AS as_of FROM `products`");
 
-    private static BigQueryStatement Changes(string? source, DateTimeOffset? since, string? filter, string orderBy, int limit)
+    /// <summary>
+    /// The statement's start: the <c>ordered</c> CTE, every observation (of one source, or all) with the price before it
+    /// (LAG over the product's observations), which the change metrics filter and count.
+    /// </summary>
+    private static StringBuilder OrderedObservations(string columns, string? source, List<QueryParameter> parameters)
     {
-        var parameters = new List<QueryParameter>();
-        var sql = new StringBuilder("""
+        var sql = new StringBuilder($"""
             WITH ordered AS (
-              SELECT product_id, price, observed_at, run_id,
+              SELECT {columns},
                 LAG(price) OVER (PARTITION BY product_id ORDER BY observed_at ASC, run_id ASC) AS old_price
               FROM `price_observations`
 
@@ -219,6 +211,13 @@ internal static class BigQueryWarehouseSql
             sql.Append("  WHERE source = @source\n");
             parameters.Add(BigQueryParameter.String("source", source));
         }
+        return sql;
+    }
+
+    private static BigQueryStatement Changes(string? source, DateTimeOffset? since, string? filter, string orderBy, int limit)
+    {
+        var parameters = new List<QueryParameter>();
+        var sql = OrderedObservations("product_id, price, observed_at, run_id", source, parameters);
         sql.Append("""
             ),
             changes AS (

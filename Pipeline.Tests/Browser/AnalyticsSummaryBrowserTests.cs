@@ -13,33 +13,15 @@ namespace Pipeline.Tests.Browser;
 [Collection(BrowserCollection.Name)]
 public sealed class AnalyticsSummaryBrowserTests(BrowserFixture browser) : IAsyncLifetime
 {
-    private FixtureCatalogServer _catalog = null!;
-    private PipelineAppFactory _app = null!;
-    private HttpClient _api = null!;
-    private string _baseUrl = "";
+    private BrowserHost _host = null!;
 
-    public async Task InitializeAsync()
-    {
-        // Pages that read the warehouse take a moment on a busy 2-core machine; waiting longer never makes a check pass wrongly.
-        Assertions.SetDefaultExpectTimeout(30_000);
-        _catalog = await FixtureCatalogServer.StartAsync();
-        _app = new PipelineAppFactory(_catalog);
-        _app.UseKestrel(0);
-        _app.StartServer();
-        _baseUrl = _app.ClientOptions.BaseAddress.ToString().TrimEnd('/');
-        _api = _app.CreateApiClient();
-    }
+    public async Task InitializeAsync() => _host = await BrowserHost.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        _api.Dispose();
-        await _app.DisposeAsync();
-        await _catalog.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     private async Task<(long Drops, long Rises, int Buckets)> SummaryAsync(string query)
     {
-        var summary = JsonDocument.Parse(await _api.GetStringAsync("/api/metrics/price-changes/summary?" + query)).RootElement;
+        var summary = JsonDocument.Parse(await _host.Api.GetStringAsync("/api/metrics/price-changes/summary?" + query)).RootElement;
         return (summary.GetProperty("drops").GetInt64(), summary.GetProperty("rises").GetInt64(), summary.GetProperty("buckets").GetArrayLength());
     }
 
@@ -47,17 +29,14 @@ public sealed class AnalyticsSummaryBrowserTests(BrowserFixture browser) : IAsyn
     public async Task The_price_change_totals_are_the_summary_over_the_window_not_the_latest_200()
     {
         // The same 2,500 products under two seeds: nearly every price moves.
-        await _api.WaitForRunAsync(await _api.StartRunAsync("synthetic", new { count = 2_500, seed = 1, epoch = 0 }));
-        await _api.WaitForRunAsync(await _api.StartRunAsync("synthetic", new { count = 2_500, seed = 2, epoch = 0 }));
+        await _host.Api.WaitForRunAsync(await _host.Api.StartRunAsync("synthetic", new { count = 2_500, seed = 1, epoch = 0 }));
+        await _host.Api.WaitForRunAsync(await _host.Api.StartRunAsync("synthetic", new { count = 2_500, seed = 2, epoch = 0 }));
         var week = await SummaryAsync("hours=168"); // the page's default window, per day
         var day = await SummaryAsync("hours=24");   // per hour
         Assert.True(week.Drops > 1_000 && week.Rises > 1_000, $"expected over a thousand drops and rises, got {week}");
         Assert.Equal(week.Drops + week.Rises, day.Drops + day.Rises); // both runs were just now
 
-        var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
-        page.SetDefaultTimeout(30_000);
-        await DashboardSignIn.SignInAsync(page, _baseUrl);
-        await page.GotoAsync(_baseUrl + "/analytics");
+        var page = await _host.OpenAsync(browser.Browser, "/analytics");
 
         var drops = page.Locator("#price-changes-drops");
         var rises = page.Locator("#price-changes-rises");

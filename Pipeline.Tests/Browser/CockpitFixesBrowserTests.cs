@@ -13,50 +13,25 @@ namespace Pipeline.Tests.Browser;
 [Collection(BrowserCollection.Name)]
 public sealed class CockpitFixesBrowserTests(BrowserFixture browser) : IAsyncLifetime
 {
-    private PipelineAppFactory _app = null!;
-    private HttpClient _api = null!;
-    private string _baseUrl = "";
+    private BrowserHost _host = null!;
 
-    public Task InitializeAsync()
-    {
-        Assertions.SetDefaultExpectTimeout(30_000);
-        _app = new PipelineAppFactory();
-        _app.UseKestrel(0);
-        _app.StartServer();
-        _baseUrl = _app.ClientOptions.BaseAddress.ToString().TrimEnd('/');
-        _api = _app.CreateApiClient();
-        return Task.CompletedTask;
-    }
+    public async Task InitializeAsync() => _host = await BrowserHost.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        _api.Dispose();
-        await _app.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    private async Task<IPage> NewPageAsync(int width = 1366, int height = 900)
-    {
-        var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
-        page.SetDefaultTimeout(30_000);
-        return page;
-    }
+    private Task<IPage> NewPageAsync(int width = 1366, int height = 900) => BrowserHost.NewPageAsync(browser.Browser, width, height);
 
-    private async Task<IPage> SignedInAsync(int width = 1366, int height = 900)
-    {
-        var page = await NewPageAsync(width, height);
-        await DashboardSignIn.SignInAsync(page, _baseUrl);
-        return page;
-    }
+    private Task<IPage> SignedInAsync(int width = 1366, int height = 900) => _host.OpenAsync(browser.Browser, "/", width, height);
 
     [Theory]
     [InlineData(1366, 900)] // beside the list
     [InlineData(390, 844)]  // below the list, scrolled to
     public async Task A_click_far_down_the_raw_objects_brings_the_preview_into_view(int width, int height)
     {
-        await _api.WaitForRunAsync(await _api.StartRunAsync("synthetic", new { count = 300, pageSize = 5 }), andRefresh: false); // 60 pages
-        var run = (await _api.GetFromJsonAsync<ItemsResponse<RunDto>>("/api/ingestions", ApiCalls.Json))!.Items.Single();
+        await _host.Api.WaitForRunAsync(await _host.Api.StartRunAsync("synthetic", new { count = 300, pageSize = 5 }), andRefresh: false); // 60 pages
+        var run = (await _host.Api.GetFromJsonAsync<ItemsResponse<RunDto>>("/api/ingestions", ApiCalls.Json))!.Items.Single();
         var page = await SignedInAsync(width, height);
-        await page.GotoAsync($"{_baseUrl}/raw?source=synthetic&date={run.CreatedAt.UtcDateTime:yyyy-MM-dd}&run={run.RunId}");
+        await page.GotoAsync($"{_host.BaseUrl}/raw?source=synthetic&date={run.CreatedAt.UtcDateTime:yyyy-MM-dd}&run={run.RunId}");
         var rows = page.Locator("#raw-objects tbody tr");
         await Assertions.Expect(rows).ToHaveCountAsync(RawZonePageSize);
 
@@ -100,7 +75,7 @@ public sealed class CockpitFixesBrowserTests(BrowserFixture browser) : IAsyncLif
     {
         var page = await SignedInAsync();
 
-        var response = await page.GotoAsync(_baseUrl + "/no-such-page");
+        var response = await page.GotoAsync(_host.BaseUrl + "/no-such-page");
 
         Assert.Equal(404, response!.Status);
         Assert.StartsWith("text/html", response.Headers["content-type"]);
@@ -115,7 +90,7 @@ public sealed class CockpitFixesBrowserTests(BrowserFixture browser) : IAsyncLif
     {
         var page = await NewPageAsync();
 
-        await page.GotoAsync(_baseUrl + "/hangfire");
+        await page.GotoAsync(_host.BaseUrl + "/hangfire");
 
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/sign-in\\?ReturnUrl=%2Fhangfire"));
         await Assertions.Expect(page.Locator("#user-name")).ToBeVisibleAsync();
@@ -126,7 +101,7 @@ public sealed class CockpitFixesBrowserTests(BrowserFixture browser) : IAsyncLif
     {
         var page = await SignedInAsync();
         var icon = await page.Locator("link[rel=icon]").GetAttributeAsync("href");
-        var favicon = await page.APIRequest.GetAsync(new Uri(new Uri(_baseUrl + "/"), icon).ToString());
+        var favicon = await page.APIRequest.GetAsync(new Uri(new Uri(_host.BaseUrl + "/"), icon).ToString());
         Assert.Equal(200, favicon.Status);
         Assert.StartsWith("image/svg+xml", favicon.Headers["content-type"]);
 

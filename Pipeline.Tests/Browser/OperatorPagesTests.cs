@@ -11,38 +11,13 @@ namespace Pipeline.Tests.Browser;
 [Collection(BrowserCollection.Name)]
 public sealed class OperatorPagesTests(BrowserFixture browser) : IAsyncLifetime
 {
-    private FixtureCatalogServer _catalog = null!;
-    private PipelineAppFactory _app = null!;
-    private HttpClient _api = null!;
-    private string _baseUrl = "";
+    private BrowserHost _host = null!;
 
-    public async Task InitializeAsync()
-    {
-        // Pages that read the warehouse take a moment on a busy 2-core machine; waiting longer never makes a check pass wrongly.
-        Assertions.SetDefaultExpectTimeout(30_000);
-        _catalog = await FixtureCatalogServer.StartAsync();
-        _app = new PipelineAppFactory(_catalog, SchedulerTestSettings.Fast());
-        _app.UseKestrel(0);
-        _app.StartServer();
-        _baseUrl = _app.ClientOptions.BaseAddress.ToString().TrimEnd('/');
-        _api = _app.CreateApiClient();
-    }
+    public async Task InitializeAsync() => _host = await BrowserHost.StartAsync(SchedulerTestSettings.Fast());
 
-    public async Task DisposeAsync()
-    {
-        _api.Dispose();
-        await _app.DisposeAsync();
-        await _catalog.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    private async Task<IPage> OpenAsync(string path, int width = 1366, int height = 900)
-    {
-        var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
-        page.SetDefaultTimeout(30_000);
-        await DashboardSignIn.SignInAsync(page, _baseUrl);
-        await page.GotoAsync(_baseUrl + path);
-        return page;
-    }
+    private Task<IPage> OpenAsync(string path, int width = 1366, int height = 900) => _host.OpenAsync(browser.Browser, path, width, height);
 
     private static async Task ScreenshotAsync(IPage page, string name)
     {
@@ -54,9 +29,9 @@ public sealed class OperatorPagesTests(BrowserFixture browser) : IAsyncLifetime
     [Fact]
     public async Task Browse_products_page_by_page_then_open_a_price_history()
     {
-        await _api.WaitForRunAsync(await _api.StartRunAsync("dummyjson"));
-        _catalog.DummyProducts[0]!["price"] = JsonValue.Create(0.49m); // "Essence Mascara Lash Princess" drops from 9.99, the cheapest now
-        await _api.WaitForRunAsync(await _api.StartRunAsync("dummyjson"));
+        await _host.Api.WaitForRunAsync(await _host.Api.StartRunAsync("dummyjson"));
+        _host.Catalog.DummyProducts[0]!["price"] = JsonValue.Create(0.49m); // "Essence Mascara Lash Princess" drops from 9.99, the cheapest now
+        await _host.Api.WaitForRunAsync(await _host.Api.StartRunAsync("dummyjson"));
 
         var page = await OpenAsync("/products?source=dummyjson");
         var rows = page.Locator("#products-table tbody tr");
@@ -71,7 +46,7 @@ public sealed class OperatorPagesTests(BrowserFixture browser) : IAsyncLifetime
         await Assertions.Expect(page.Locator("#products-table [data-product-id]").First).ToHaveTextAsync(firstTitle!);
 
         // Sorted by price, the cheapest first: the mascara at its new price.
-        await page.GotoAsync(_baseUrl + "/products?source=dummyjson&sort=price");
+        await page.GotoAsync(_host.BaseUrl + "/products?source=dummyjson&sort=price");
         await Assertions.Expect(page.Locator("#products-table tbody tr").First.Locator("[data-price]")).ToHaveAttributeAsync("data-price", "0.49");
 
         await page.Locator("input#filter-search").FillAsync("mascara");
@@ -96,8 +71,8 @@ public sealed class OperatorPagesTests(BrowserFixture browser) : IAsyncLifetime
         var page = await OpenAsync("/");
         await page.Locator("#run-ingestion").ClickAsync();
         await Assertions.Expect(page.Locator("#run-progress [data-status]")).ToHaveAttributeAsync("data-status", "succeeded", new() { Timeout = 60_000 });
-        var run = (await _api.GetFromJsonAsync<ItemsResponse<RunDto>>("/api/ingestions", ApiCalls.Json))!.Items.Single();
-        await _api.WaitForRunAsync(run.RunId); // and the warehouse refresh that follows it
+        var run = (await _host.Api.GetFromJsonAsync<ItemsResponse<RunDto>>("/api/ingestions", ApiCalls.Json))!.Items.Single();
+        await _host.Api.WaitForRunAsync(run.RunId); // and the warehouse refresh that follows it
 
         await page.Locator("a[href='/analytics']").ClickAsync();
         await Assertions.Expect(page.Locator("#as-of")).ToContainTextAsync("Warehouse as of");
@@ -124,7 +99,7 @@ public sealed class OperatorPagesTests(BrowserFixture browser) : IAsyncLifetime
 
         await page.ReloadAsync();
         await Assertions.Expect(card.Locator("[data-paused]")).ToBeVisibleAsync();
-        var schedules = await _api.GetStringAsync("/api/schedules");
+        var schedules = await _host.Api.GetStringAsync("/api/schedules");
         Assert.Contains("\"id\":\"ingest-fakestore\",\"cron\":\"0 */6 * * *\"", schedules);
         Assert.Contains("\"nextRunAt\":null,\"lastRunAt\":null,\"lastOutcome\":null,\"paused\":true", schedules);
 
@@ -137,8 +112,8 @@ public sealed class OperatorPagesTests(BrowserFixture browser) : IAsyncLifetime
     [Fact]
     public async Task Every_operator_page_fits_a_phone_screen()
     {
-        await _api.WaitForRunAsync(await _api.StartRunAsync("synthetic", new { count = 300 }));
-        var run = (await _api.GetFromJsonAsync<ItemsResponse<RunDto>>("/api/ingestions", ApiCalls.Json))!.Items.Single();
+        await _host.Api.WaitForRunAsync(await _host.Api.StartRunAsync("synthetic", new { count = 300 }));
+        var run = (await _host.Api.GetFromJsonAsync<ItemsResponse<RunDto>>("/api/ingestions", ApiCalls.Json))!.Items.Single();
         var date = run.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd");
         var page = await OpenAsync("/products", width: 390, height: 844);
         foreach (var (path, ready) in new[]
@@ -151,7 +126,7 @@ public sealed class OperatorPagesTests(BrowserFixture browser) : IAsyncLifetime
             ("/schedules", "[data-schedule]"),
         })
         {
-            await page.GotoAsync(_baseUrl + path);
+            await page.GotoAsync(_host.BaseUrl + path);
             await Assertions.Expect(page.Locator(ready).First).ToBeVisibleAsync();
             var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
             Assert.True(overflow <= 0, $"{path} is {overflow}px wider than a 390px phone screen");

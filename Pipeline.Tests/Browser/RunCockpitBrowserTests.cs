@@ -13,50 +13,19 @@ namespace Pipeline.Tests.Browser;
 public sealed class RunCockpitBrowserTests(BrowserFixture browser) : IAsyncLifetime
 {
     private const string Page3 = "/dummyjson/products?limit=30&skip=60";
-    private FixtureCatalogServer _catalog = null!;
-    private PipelineAppFactory _app = null!;
-    private HttpClient _api = null!;
-    private string _baseUrl = "";
+    private BrowserHost _host = null!;
 
-    public async Task InitializeAsync()
-    {
-        Assertions.SetDefaultExpectTimeout(30_000);
-        _catalog = await FixtureCatalogServer.StartAsync();
-        _app = new PipelineAppFactory(_catalog);
-        _app.UseKestrel(0);
-        _app.StartServer();
-        _baseUrl = _app.ClientOptions.BaseAddress.ToString().TrimEnd('/');
-        _api = _app.CreateApiClient();
-    }
+    public async Task InitializeAsync() => _host = await BrowserHost.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        _api.Dispose();
-        await _app.DisposeAsync();
-        await _catalog.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    private async Task<IPage> OpenAsync(string path, int width = 1440, int height = 900)
-    {
-        var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
-        page.SetDefaultTimeout(30_000);
-        await DashboardSignIn.SignInAsync(page, _baseUrl);
-        await page.GotoAsync(_baseUrl + path);
-        return page;
-    }
-
-    private static async Task AssertNoSidewaysScrollAsync(IPage page, string what)
-    {
-        var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]");
-        var (scroll, client) = (widths[0], widths[1]);
-        Assert.True(scroll <= client, $"{what}: the page is {scroll} px wide in a {client} px viewport");
-    }
+    private Task<IPage> OpenAsync(string path, int width = 1440, int height = 900) => _host.OpenAsync(browser.Browser, path, width, height);
 
     [Fact]
     public async Task A_failed_page_is_diagnosed_on_the_run_page_retried_to_success_and_the_run_re_run()
     {
-        for (var i = 0; i < 4; i++) _catalog.Enqueue(Fault.Status(Page3, 503));
-        var run = await _api.WaitForRunAsync(await _api.StartRunAsync("dummyjson"));
+        for (var i = 0; i < 4; i++) _host.Catalog.Enqueue(Fault.Status(Page3, 503));
+        var run = await _host.Api.WaitForRunAsync(await _host.Api.StartRunAsync("dummyjson"));
         Assert.Equal("partiallySucceeded", run.Status);
 
         var page = await OpenAsync($"/runs/{run.RunId}");
@@ -75,14 +44,14 @@ public sealed class RunCockpitBrowserTests(BrowserFixture browser) : IAsyncLifet
         await Assertions.Expect(page.Locator("#events-table")).ToContainTextAsync("503");
 
         // Filtered to errors (the URL carries the filter), only the failed page's line is left.
-        await page.GotoAsync($"{_baseUrl}/runs/{run.RunId}?level=error");
+        await page.GotoAsync($"{_host.BaseUrl}/runs/{run.RunId}?level=error");
         await Assertions.Expect(events).ToHaveCountAsync(1);
         await Assertions.Expect(events.First).ToContainTextAsync("quarantined");
 
         await page.Locator("#retry-run").ClickAsync();
         await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex(Regex.Escape(run.RunId)));
         var retryId = page.Url.Split('/').Last().Split('?')[0];
-        var retry = await _api.WaitForRunAsync(retryId);
+        var retry = await _host.Api.WaitForRunAsync(retryId);
         Assert.Equal(("succeeded", "retry", 1L), (retry.Status, retry.Trigger, retry.Stages.PagesFetched));
         await Assertions.Expect(page.Locator("[data-trigger]").First).ToContainTextAsync("retry");
         await Assertions.Expect(page.Locator("#parent-run")).ToHaveTextAsync(run.RunId);
@@ -91,7 +60,7 @@ public sealed class RunCockpitBrowserTests(BrowserFixture browser) : IAsyncLifet
 
         await page.Locator("#rerun-run").ClickAsync();
         await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex(Regex.Escape(retryId)));
-        var rerun = await _api.WaitForRunAsync(page.Url.Split('/').Last().Split('?')[0]);
+        var rerun = await _host.Api.WaitForRunAsync(page.Url.Split('/').Last().Split('?')[0]);
         Assert.Equal(("succeeded", "rerun", retryId), (rerun.Status, rerun.Trigger, rerun.ParentRunId));
         Assert.Equal(7, rerun.Stages.PagesFetched); // the whole plan, not the retry's one page
     }
@@ -99,8 +68,8 @@ public sealed class RunCockpitBrowserTests(BrowserFixture browser) : IAsyncLifet
     [Fact]
     public async Task The_runs_list_filters_through_the_URL_and_fits_a_phone()
     {
-        var first = (await _api.WaitForRunAsync(await _api.StartRunAsync("synthetic", new { count = 40 }), andRefresh: false)).RunId;
-        var fake = (await _api.WaitForRunAsync(await _api.StartRunAsync("fakestore"), andRefresh: false)).RunId;
+        var first = (await _host.Api.WaitForRunAsync(await _host.Api.StartRunAsync("synthetic", new { count = 40 }), andRefresh: false)).RunId;
+        var fake = (await _host.Api.WaitForRunAsync(await _host.Api.StartRunAsync("fakestore"), andRefresh: false)).RunId;
 
         var page = await OpenAsync("/runs");
         var rows = page.Locator("#runs-table tbody tr");
@@ -116,18 +85,18 @@ public sealed class RunCockpitBrowserTests(BrowserFixture browser) : IAsyncLifet
         await Assertions.Expect(rows.First).ToContainTextAsync(fake);
 
         // The URL alone restores the filter (a bookmark, a link in a message).
-        await page.GotoAsync(_baseUrl + "/runs?source=synthetic&status=succeeded");
+        await page.GotoAsync(_host.BaseUrl + "/runs?source=synthetic&status=succeeded");
         await Assertions.Expect(rows).ToHaveCountAsync(1);
         await Assertions.Expect(rows.First).ToContainTextAsync(first);
-        await page.GotoAsync(_baseUrl + "/runs?status=failed");
+        await page.GotoAsync(_host.BaseUrl + "/runs?status=failed");
         await Assertions.Expect(page.Locator("#runs-table")).ToContainTextAsync("No run matches these filters.");
 
         var phone = await OpenAsync("/runs", width: 390, height: 844);
         await Assertions.Expect(phone.Locator("#runs-table")).ToContainTextAsync(first);
-        await AssertNoSidewaysScrollAsync(phone, "/runs at 390 px");
-        await phone.GotoAsync($"{_baseUrl}/runs/{first}");
+        await BrowserHost.AssertNoSidewaysScrollAsync(phone, "/runs at 390 px");
+        await phone.GotoAsync($"{_host.BaseUrl}/runs/{first}");
         await Assertions.Expect(phone.Locator("#run-timeline")).ToBeVisibleAsync();
         await Assertions.Expect(phone.Locator("#events-table tbody tr").First).ToBeVisibleAsync();
-        await AssertNoSidewaysScrollAsync(phone, "a run page at 390 px");
+        await BrowserHost.AssertNoSidewaysScrollAsync(phone, "a run page at 390 px");
     }
 }

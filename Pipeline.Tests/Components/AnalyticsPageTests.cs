@@ -52,7 +52,7 @@ public sealed class AnalyticsPageTests : MudTestContext
         await page.WaitForAssertionAsync(() => Assert.Equal(3, page.FindAll("#categories-table tbody tr").Count), TimeSpan.FromSeconds(10));
         var categories = page.FindAll("#categories-table tbody tr")
             .Select(r => r.QuerySelectorAll("td").Select(td => td.TextContent.Trim()).ToList()).ToList();
-        Assert.Equal(["phones", "3", "191.67", "75.00", "300.00", "4.50", "30"], categories[0]); // avg (75 + 200 + 300) / 3
+        Assert.Equal(["phones", "3", "$191.67", "$75.00", "$300.00", "4.50", "30"], categories[0]); // avg (75 + 200 + 300) / 3
         Assert.Equal(["laptops", "2"], categories[1].Take(2));
         Assert.Contains("Warehouse as of", page.Find("#as-of").TextContent);
         Assert.NotEmpty(page.FindAll("#top-categories-chart svg"));

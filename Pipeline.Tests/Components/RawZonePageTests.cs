@@ -97,7 +97,9 @@ public sealed class RawZonePageTests : MudTestContext
         Assert.Equal(key, page.Find("#raw-preview-title").TextContent.Trim());
         Assert.Equal(2, page.FindAll("#raw-objects tbody tr").Count); // the list stays where it was
         Assert.Contains("\"products\": [", page.Find("#raw-preview-text").TextContent);
-        Assert.Contains(JSInterop.Invocations, i => i.Identifier == "mudScrollManager.scrollIntoView" && Equals(i.Arguments[0], "#raw-preview-title"));
+        // The scroll follows the render that shows the preview (after-render), so it is waited for, not assumed.
+        await page.WaitForAssertionAsync(() => Assert.Contains(JSInterop.Invocations,
+            i => i.Identifier == "mudScrollManager.scrollIntoView" && Equals(i.Arguments[0], "#raw-preview-title")));
     }
 
     [Fact]
