@@ -586,6 +586,18 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
             PreviousPrice = reader.IsDBNull(4) ? null : decimal.Parse(reader.GetString(4), CultureInfo.InvariantCulture),
         };
 
+    public async Task<IReadOnlyList<string>> ListRejectedPagesAsync(string runId, CancellationToken ct)
+    {
+        var keys = new List<string>();
+        await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT raw_key FROM rejections WHERE run_id = $run AND record_index = -1 ORDER BY raw_key";
+        command.With("$run", runId);
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false)) keys.Add(reader.GetString(0));
+        return keys;
+    }
+
     public async Task<IReadOnlyList<Rejection>> ListRejectionsAsync(string? runId, int limit, CancellationToken ct)
     {
         var list = new List<Rejection>();

@@ -63,7 +63,7 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyM
     private static readonly string[] TimelineColumnDefinitions =
     [
         "parent_run_id TEXT", "only_pages TEXT", "plan_finished_at INTEGER", "fetch_started_at INTEGER", "fetch_finished_at INTEGER",
-        "transform_started_at INTEGER", "transform_finished_at INTEGER",
+        "transform_started_at INTEGER", "transform_finished_at INTEGER", "event_count INTEGER NOT NULL DEFAULT 0",
     ];
 
     private static string RunColumns =>
@@ -419,25 +419,24 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyM
     private const string EventColumns = "seq, run_id, key, at, level, stage, message, page, skip, raw_key, record_index, attempt, cause";
 
     /// <summary>
-    /// Keeps the event once per key. Info and warning lines stop at <see cref="IRunEventLog.MaxInfoAndWarningEvents"/> a run,
-    /// then one warning says so; error lines (one per failed page at most) are always kept.
+    /// Keeps the event once per key. Lines under the bound (<see cref="RunEventKeys.IsBounded"/>) stop at
+    /// <see cref="MaxInfoAndWarningEvents"/> a run, counted on the run's row (no count of the log on the writer), then one
+    /// warning says so; errors and lifecycle lines are always kept.
     /// </summary>
     public Task AppendAsync(RunEvent e, CancellationToken ct) => db.WriteAsync(session =>
     {
-        if (e.Level != RunEventLevel.Error)
+        if (RunEventKeys.IsBounded(e)
+            && session.Statement("UPDATE runs SET event_count = event_count + 1 WHERE run_id = ?1 AND event_count < ?2")
+                .Text(1, e.RunId).Int(2, MaxInfoAndWarningEvents).Run() == 0)
         {
-            var kept = session.Statement("SELECT count(*) FROM run_events WHERE run_id = ?1 AND level <> 'error'").Text(1, e.RunId).ScalarInt64() ?? 0;
-            if (kept >= MaxInfoAndWarningEvents)
+            e = new RunEvent
             {
-                if (e.Key == RunEventKeys.LogFull) return;
-                e = new RunEvent
-                {
-                    RunId = e.RunId, At = e.At, Level = RunEventLevel.Warning, Stage = e.Stage, Key = RunEventKeys.LogFull,
-                    Message = $"The event log keeps {MaxInfoAndWarningEvents:N0} info and warning lines a run; later ones are not kept (errors still are).",
-                };
-            }
+                RunId = e.RunId, At = e.At, Level = RunEventLevel.Warning, Stage = e.Stage, Key = RunEventKeys.LogFull,
+                Message = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"The event log keeps {MaxInfoAndWarningEvents:N0} info and warning lines a run; later ones are not kept (errors and the run's own lines still are)."),
+            };
         }
-        session.Statement($"""
+        session.Statement("""
                 INSERT INTO run_events (run_id, key, at, level, stage, message, page, skip, raw_key, record_index, attempt, cause)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (run_id, key) DO NOTHING
                 """)
@@ -481,8 +480,9 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyM
                 Cause = reader.GetNullableString(12),
             }));
         }
-        if (items.Count <= limit) return new RunEventPage(items.Select(i => i.Event).ToList(), null);
-        items.RemoveAt(limit);
-        return new RunEventPage(items.Select(i => i.Event).ToList(), OpaqueToken.Encode(items[^1].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var more = items.Count > limit;
+        if (more) items.RemoveAt(limit);
+        var resume = items.Count == 0 ? null : OpaqueToken.Encode(items[^1].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new RunEventPage(items.Select(i => i.Event).ToList(), more ? resume : null, resume);
     }
 }

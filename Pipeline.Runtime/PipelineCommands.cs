@@ -9,7 +9,7 @@ namespace Pipeline.Runtime;
 /// <see cref="PlanWorker"/>; a refresh is recorded and queued for the <see cref="RefreshWorker"/>.
 /// </summary>
 public sealed class PipelineCommands(
-    TriggerHandler ingestion, WarehouseRefresher refresher, PlanQueue plans, RefreshQueue refreshes, IRunEventLog events) : IPipelineCommands
+    TriggerHandler ingestion, WarehouseRefresher refresher, PlanQueue plans, RefreshQueue refreshes, IProductStore store) : IPipelineCommands
 {
     public async Task<StartIngestionResult> StartIngestionAsync(StartIngestionRequest request, CancellationToken ct)
     {
@@ -31,18 +31,15 @@ public sealed class PipelineCommands(
             new StartIngestionRequest(run.Source, run.Options, RunTriggers.Retry) { ParentRunId = run.RunId, OnlyPages = pages }, ct);
     }
 
-    /// <summary>The pages the run's event log marks as failed as a whole (one error line each, never dropped by the log's bound).</summary>
+    /// <summary>
+    /// The run's pages rejected as a whole, from the store's rejections (the record a failed page leaves before it is
+    /// counted, so none is missed; the event log's lines are diagnostic and may be dropped).
+    /// </summary>
     private async Task<IReadOnlyList<int>> FailedPagesAsync(string runId, CancellationToken ct)
     {
         var pages = new SortedSet<int>();
-        string? token = null;
-        do
-        {
-            var page = await events.ListEventsAsync(runId, new RunEventQuery { Level = RunEventLevel.Error, Limit = 1000, PageToken = token }, ct);
-            foreach (var e in page.Items)
-                if (e.Key.StartsWith(RunEventKeys.PageFailedPrefix, StringComparison.Ordinal) && e.Page is { } number) pages.Add(number);
-            token = page.NextPageToken;
-        } while (token is not null);
+        foreach (var key in await store.ListRejectedPagesAsync(runId, ct))
+            if (RawKeys.TryParse(key, out _, out _, out var run, out var page) && run == runId) pages.Add(page);
         return pages.ToList();
     }
 

@@ -521,6 +521,23 @@ public sealed class DynamoDbProductStore : IProductStore
     }
 
     /// <summary>Newest first (by rejectedAt), for one run or across runs.</summary>
+    /// <summary>The run's partition of the rejections table, whole-page items only (they carry no record index).</summary>
+    public async Task<IReadOnlyList<string>> ListRejectedPagesAsync(string runId, CancellationToken ct)
+    {
+        var request = new QueryRequest
+        {
+            TableName = _options.RejectionsTable,
+            KeyConditionExpression = "#pk = :run",
+            FilterExpression = "attribute_not_exists(#index)",
+            ExpressionAttributeNames = new() { ["#pk"] = RejectionItems.Pk, ["#index"] = RejectionItems.RecordIndex },
+            ExpressionAttributeValues = new() { [":run"] = S(runId) },
+            ConsistentRead = true,
+        };
+        var keys = new List<string>();
+        await foreach (var item in QueryAllAsync(request, ct).ConfigureAwait(false)) keys.Add(item.GetRequiredString(RejectionItems.RawKey));
+        return keys;
+    }
+
     public async Task<IReadOnlyList<Rejection>> ListRejectionsAsync(string? runId, int limit, CancellationToken ct)
     {
         if (limit <= 0) return [];

@@ -622,22 +622,25 @@ public sealed class DynamoDbRunStore : IRunStore, IIdempotencyMarkers, IRefreshS
     // ---------------------------------------------------------------- run events
 
     /// <summary>
-    /// The key's marker first (a repeated key stops here), then, for info and warning lines, the run's event count under
-    /// its bound, then the event. Without transactions a crash between the writes can lose one line, never repeat it.
+    /// For lines under the bound (<see cref="RunEventKeys.IsBounded"/>) the run's event count first, then the key's marker
+    /// (a repeated key stops there), then the event. Without transactions a crash between the writes can lose one line,
+    /// never repeat it.
     /// </summary>
     public async Task AppendAsync(RunEvent runEvent, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(runEvent);
-        if (!await PutEventMarkerAsync(runEvent.RunId, runEvent.Key, ct).ConfigureAwait(false)) return;
-        if (runEvent.Level != RunEventLevel.Error && !await CountEventAsync(runEvent.RunId, ct).ConfigureAwait(false))
+        // Lines under the bound count first: past it only the one "log full" line is written (its marker keeps it to
+        // one), so nothing more accumulates. A repeated key may have counted once more, which only brings the bound nearer.
+        if (RunEventKeys.IsBounded(runEvent) && !await CountEventAsync(runEvent.RunId, ct).ConfigureAwait(false))
         {
-            if (runEvent.Key == RunEventKeys.LogFull || !await PutEventMarkerAsync(runEvent.RunId, RunEventKeys.LogFull, ct).ConfigureAwait(false)) return;
             runEvent = new RunEvent
             {
                 RunId = runEvent.RunId, At = runEvent.At, Level = RunEventLevel.Warning, Stage = runEvent.Stage, Key = RunEventKeys.LogFull,
-                Message = $"The event log keeps {MaxInfoAndWarningEvents:N0} info and warning lines a run; later ones are not kept (errors still are).",
+                Message = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"The event log keeps {MaxInfoAndWarningEvents:N0} info and warning lines a run; later ones are not kept (errors and the run's own lines still are)."),
             };
         }
+        if (!await PutEventMarkerAsync(runEvent.RunId, runEvent.Key, ct).ConfigureAwait(false)) return;
         var stored = runEvent with
         {
             Message = Cut(runEvent.Message, MaxErrorLength),
@@ -731,9 +734,9 @@ public sealed class DynamoDbRunStore : IRunStore, IIdempotencyMarkers, IRefreshS
             items.AddRange(response.Items ?? []);
             request.ExclusiveStartKey = response.LastEvaluatedKey;
         } while (items.Count <= limit && request.ExclusiveStartKey is { Count: > 0 });
-        if (items.Count <= limit && request.ExclusiveStartKey is not { Count: > 0 })
-            return new RunEventPage(items.Select(R.EventFromItem).ToList(), null);
+        var more = items.Count > limit || request.ExclusiveStartKey is { Count: > 0 };
         var page = items.Take(limit).ToList();
-        return new RunEventPage(page.Select(R.EventFromItem).ToList(), OpaqueToken.Encode(page[^1][R.Sk].S));
+        var resume = page.Count == 0 ? null : OpaqueToken.Encode(page[^1][R.Sk].S);
+        return new RunEventPage(page.Select(R.EventFromItem).ToList(), more ? resume : null, resume);
     }
 }

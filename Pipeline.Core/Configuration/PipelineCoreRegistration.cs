@@ -108,7 +108,8 @@ public static class PipelineCoreRegistration
             {
                 RunId = task.RunId, At = default, Level = RunEventLevel.Warning, Stage = RunEventStage.Fetch,
                 Key = RunEventKeys.Unique("http-retry"), Page = task.Page, Skip = task.Skip, RawKey = task.RawKey, Attempt = retry + 1, Cause = cause,
-                Message = $"Page {task.Page} (skip {task.Skip}): {cause}; retry {retry} in {args.RetryDelay.TotalMilliseconds:N0} ms",
+                Message = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"Page {task.Page} (skip {task.Skip}): {cause}; retry {retry} in {args.RetryDelay.TotalMilliseconds:N0} ms"),
             }, CancellationToken.None).ConfigureAwait(false);
         };
 }

@@ -33,6 +33,12 @@ public interface IProductStore
 
     Task<IReadOnlyList<Rejection>> ListRejectionsAsync(string? runId, int limit, CancellationToken ct);
 
+    /// <summary>
+    /// The raw keys of the run's pages rejected as a whole (fetch failed, or the bytes were not a page): what a retry
+    /// fetches again. Written before the page's idempotency marker, so a page counted as failed is always listed.
+    /// </summary>
+    Task<IReadOnlyList<string>> ListRejectedPagesAsync(string runId, CancellationToken ct);
+
     Task<long> CountAsync(string? source, CancellationToken ct);
 
     /// <summary>

@@ -4,8 +4,9 @@ namespace Pipeline.Core.Ports;
 
 /// <summary>
 /// A run's event log, kept with the run. Appending is idempotent by <see cref="RunEvent.Key"/>; each run keeps at most
-/// <see cref="MaxInfoAndWarningEvents"/> info and warning lines (then one line that says so); error lines are one per failed
-/// page at most and are always kept, since a retry reads them.
+/// <see cref="MaxInfoAndWarningEvents"/> info and warning lines about pages and attempts (then one line that says so);
+/// error lines (at most one per failed page) and the run's and refresh's lifecycle lines are always kept
+/// (<see cref="RunEventKeys.IsBounded"/>).
 /// </summary>
 public interface IRunEventLog
 {

@@ -131,6 +131,8 @@ public sealed class FetchHandler(
             return;
         }
 
+        // Cancelled while the page was fetched: nothing more is stored or transformed for the run.
+        if (await runs.GetRunAsync(task.RunId, ct).ConfigureAwait(false) is { Status: RunStatus.Cancelled or RunStatus.Failed }) return;
         var metadata = new RawObjectMetadata
         {
             RunId = task.RunId,

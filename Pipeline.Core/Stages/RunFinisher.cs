@@ -20,11 +20,10 @@ public sealed class RunFinisher(
             var s = finished.Stages;
             await events.RecordAsync(new RunEvent
             {
-                RunId = runId, At = clock.GetUtcNow(), Stage = RunEventStage.Store, Key = "finished",
+                RunId = runId, At = clock.GetUtcNow(), Stage = RunEventStage.Store, Key = RunEventKeys.Finished,
                 Level = finished.Status == RunStatus.Succeeded ? RunEventLevel.Info : RunEventLevel.Warning,
-                Message = $"Run {finished.Status.ToWire()}: {s.PagesFetched:N0} page(s) fetched, {s.PagesFailed:N0} failed; "
-                          + $"{s.ProductsUpserted:N0} product(s) upserted, {s.ProductsUnchanged:N0} unchanged, {s.ProductsRejected:N0} rejected; "
-                          + $"{s.PriceChanges:N0} price change(s)",
+                Message = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"Run {finished.Status.ToWire()}: {s.PagesFetched:N0} page(s) fetched, {s.PagesFailed:N0} failed; {s.ProductsUpserted:N0} product(s) upserted, {s.ProductsUnchanged:N0} unchanged, {s.ProductsRejected:N0} rejected; {s.PriceChanges:N0} price change(s)"),
             }, ct).ConfigureAwait(false);
         }
         try

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
@@ -108,7 +109,8 @@ public sealed class TransformHandler(
             {
                 RunId = runId, At = clock.GetUtcNow(), Level = RunEventLevel.Warning, Stage = RunEventStage.Transform,
                 Key = $"quarantined:{key}", Page = pageNumber, RawKey = key, RecordIndex = parsed.Rejections[0].RecordIndex,
-                Message = $"Page {pageNumber}: {parsed.Rejections.Count:N0} of {parsed.RecordCount:N0} records quarantined ({SummariseReasons(parsed.Rejections)})",
+                Message = string.Create(CultureInfo.InvariantCulture,
+                    $"Page {pageNumber}: {parsed.Rejections.Count:N0} of {parsed.RecordCount:N0} records quarantined ({SummariseReasons(parsed.Rejections)})"),
             }, ct).ConfigureAwait(false);
         }
         var applied = await markers.ApplyOnceAsync(runId, marker,

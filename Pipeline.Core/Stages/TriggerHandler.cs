@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Pipeline.Core.Domain;
@@ -41,7 +42,7 @@ public sealed class TriggerHandler(
             var origin = request.ParentRunId is null ? "" : request.Trigger == RunTriggers.Retry
                 ? $" to fetch again the {request.OnlyPages?.Count ?? 0} failed page(s) of run {request.ParentRunId}"
                 : $" as a re-run of run {request.ParentRunId}";
-            await events.InfoAsync(run.RunId, RunEventStage.Plan, "created",
+            await events.InfoAsync(run.RunId, RunEventStage.Plan, RunEventKeys.Created,
                 $"Queued by {request.Trigger}{origin}; options: {FormatOptions(options)}", ct).ConfigureAwait(false);
         }
         return new StartIngestionResult(stored, created);
@@ -58,7 +59,7 @@ public sealed class TriggerHandler(
         {
             if (run.Status == RunStatus.Queued) await runs.SetStatusAsync(runId, RunStatus.Running, ct).ConfigureAwait(false);
             var source = sources.Get(run.Source);
-            await events.InfoAsync(runId, RunEventStage.Plan, "plan-started", $"Planning the pages of {run.Source}", ct).ConfigureAwait(false);
+            await events.InfoAsync(runId, RunEventStage.Plan, RunEventKeys.PlanStarted, $"Planning the pages of {run.Source}", ct).ConfigureAwait(false);
             IReadOnlyList<PagePlan> plan = await source.PlanAsync(run.Options, ct).ConfigureAwait(false);
             if (run.OnlyPages is { } only)
             {
@@ -81,6 +82,8 @@ public sealed class TriggerHandler(
                 {
                     await stream.PublishAsync(batch, ct).ConfigureAwait(false);
                     batch.Clear();
+                    // A run cancelled while it plans publishes nothing more (what was published is skipped downstream).
+                    if (await runs.GetRunAsync(runId, ct).ConfigureAwait(false) is { Status: RunStatus.Cancelled or RunStatus.Failed }) return;
                 }
             }
             if (batch.Count > 0) await stream.PublishAsync(batch, ct).ConfigureAwait(false);
@@ -89,8 +92,8 @@ public sealed class TriggerHandler(
                 [new CounterDelta(Counter.TasksPlanned, plan.Count), new CounterDelta(Counter.TasksPublished, plan.Count)], ct).ConfigureAwait(false);
             await runs.MarkPlanningCompleteAsync(runId, ct).ConfigureAwait(false);
             logger.LogInformation("Run {RunId} published {Tasks} fetch tasks", runId, plan.Count);
-            await events.InfoAsync(runId, RunEventStage.Plan, "planned",
-                $"Published {plan.Count:N0} fetch task(s) for {plan.Sum(p => (long)p.Limit):N0} product(s)", ct).ConfigureAwait(false);
+            await events.InfoAsync(runId, RunEventStage.Plan, RunEventKeys.Planned,
+                string.Create(CultureInfo.InvariantCulture, $"Published {plan.Count:N0} fetch task(s) for {plan.Sum(p => (long)p.Limit):N0} product(s)"), ct).ConfigureAwait(false);
             // A run with no pages (empty catalog) settles right here.
             await finisher.TryFinishAsync(runId, ct).ConfigureAwait(false);
         }
@@ -110,7 +113,7 @@ public sealed class TriggerHandler(
 
     private Task PlanFailedAsync(string runId, Exception ex) => events.RecordAsync(new RunEvent
     {
-        RunId = runId, At = clock.GetUtcNow(), Level = RunEventLevel.Error, Stage = RunEventStage.Plan, Key = "plan-failed",
+        RunId = runId, At = clock.GetUtcNow(), Level = RunEventLevel.Error, Stage = RunEventStage.Plan, Key = RunEventKeys.PlanFailed,
         Message = $"Planning failed: {ErrorMessage.FirstLine(ex.Message)}; the run ended failed", Cause = RunEvents.CauseOf(ex),
     }, CancellationToken.None);
 
@@ -124,7 +127,7 @@ public sealed class TriggerHandler(
             : RunEventStage.Transform;
         await events.RecordAsync(new RunEvent
         {
-            RunId = runId, At = clock.GetUtcNow(), Level = RunEventLevel.Warning, Stage = stage, Key = "cancelled",
+            RunId = runId, At = clock.GetUtcNow(), Level = RunEventLevel.Warning, Stage = stage, Key = RunEventKeys.Cancelled,
             Message = "Cancelled by an operator: pages not yet fetched or transformed are skipped",
         }, ct).ConfigureAwait(false);
         return true;

@@ -83,7 +83,8 @@ public sealed class WarehouseRefresher(
                     "Warehouse refresh {RefreshId} loaded {Products} products and {Observations} observations (attempt {Attempt}); counts reconcile for {Sources} sources",
                     refreshId, outcome.ProductsLoaded, outcome.ObservationsLoaded, number, reconciled?.Items.Count ?? 0);
                 await TellRunAsync(refresh, RunEventLevel.Info, "succeeded",
-                    $"Refresh {refreshId} loaded {outcome.ProductsLoaded:N0} products and {outcome.ObservationsLoaded:N0} observations; store and warehouse counts match").ConfigureAwait(false);
+                    string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"Refresh {refreshId} loaded {outcome.ProductsLoaded:N0} products and {outcome.ObservationsLoaded:N0} observations; store and warehouse counts match")).ConfigureAwait(false);
                 break;
             }
             if (number >= settings.RefreshMaxAttempts) return await EndFailedAsync(refresh, number, outcome.Error).ConfigureAwait(false);
@@ -119,7 +120,7 @@ public sealed class WarehouseRefresher(
         return events.RecordAsync(new RunEvent
         {
             RunId = refresh.Trigger["run:".Length..], At = clock.GetUtcNow(), Level = level, Stage = RunEventStage.Refresh,
-            Key = $"refresh:{refresh.RefreshId}:{what}", Message = message, Attempt = attempt,
+            Key = $"{RunEventKeys.RefreshPrefix}{refresh.RefreshId}:{what}", Message = message, Attempt = attempt,
         }, CancellationToken.None);
     }
 

@@ -122,7 +122,7 @@ public sealed class ThroughputPageTests : MudTestContext
 
         Assert.NotNull(page.Find("#throughput-loading"));
         gate.SetResult();
-        await page.WaitForAssertionAsync(() => Assert.Contains("Throughput could not be read", page.Find("#throughput-error").TextContent));
+        await page.WaitForAssertionAsync(() => Assert.Contains("Throughput could not be read", page.Find("#throughput-error").TextContent), TimeSpan.FromSeconds(10));
     }
 
     [Fact]

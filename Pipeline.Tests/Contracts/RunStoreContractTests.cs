@@ -422,6 +422,13 @@ public abstract class RunStoreContractTests<TStore> : IAsyncLifetime
         await store.AppendAsync(Event("run-other", "k0", 0), CancellationToken.None);
 
         var all = await AllEventsAsync(store, "run-ev", new RunEventQuery { Limit = 3 });
+        // A live view resumes after the last line it has: only what came since.
+        var whole = await store.ListEventsAsync("run-ev", new RunEventQuery { Limit = 100 }, CancellationToken.None);
+        Assert.Null(whole.NextPageToken);
+        Assert.NotNull(whole.ResumeToken);
+        Assert.Empty((await store.ListEventsAsync("run-ev", new RunEventQuery { PageToken = whole.ResumeToken }, CancellationToken.None)).Items);
+        await store.AppendAsync(Event("run-ev", "k-late", 30), CancellationToken.None);
+        Assert.Equal(["k-late"], (await store.ListEventsAsync("run-ev", new RunEventQuery { PageToken = whole.ResumeToken }, CancellationToken.None)).Items.Select(e => e.Key));
         Assert.Equal(["k0", "k1", "k2", "k3", "k4", "k5", "k6", RunEventKeys.PageFailed(9)], all.Select(e => e.Key));
         Assert.Equal(all.Select(e => e.At).Order(), all.Select(e => e.At));
         var first = all[0];
@@ -448,13 +455,18 @@ public abstract class RunStoreContractTests<TStore> : IAsyncLifetime
         for (var i = 0; i < 6; i++) await store.AppendAsync(Event("run-full", $"i{i}", i), CancellationToken.None);
         for (var p = 0; p < 4; p++)
             await store.AppendAsync(Event("run-full", RunEventKeys.PageFailed(p), 10 + p, RunEventLevel.Error, page: p), CancellationToken.None);
+        // The run's own lines are kept past the bound: its end, its refresh.
+        await store.AppendAsync(Event("run-full", RunEventKeys.Finished, 20, stage: RunEventStage.Store), CancellationToken.None);
+        await store.AppendAsync(Event("run-full", RunEventKeys.RefreshPrefix + "wr-1:succeeded", 21, stage: RunEventStage.Refresh), CancellationToken.None);
+        await store.AppendAsync(Event("run-full", "i9", 22), CancellationToken.None);
 
         var all = await AllEventsAsync(store, "run-full", new RunEventQuery { Limit = 100 });
-        Assert.Equal(["i0", "i1", "i2"], all.Where(e => e.Level == RunEventLevel.Info).Select(e => e.Key));
+        Assert.Equal(["i0", "i1", "i2"], all.Where(e => e.Key.StartsWith('i')).Select(e => e.Key));
         var full = Assert.Single(all, e => e.Key == RunEventKeys.LogFull);
         Assert.Equal(RunEventLevel.Warning, full.Level);
         Assert.Contains("3 info and warning lines", full.Message);
         Assert.Equal(4, all.Count(e => e.Level == RunEventLevel.Error));
+        Assert.Equal([RunEventKeys.Finished, RunEventKeys.RefreshPrefix + "wr-1:succeeded"], all.Where(e => e.At >= T0.AddSeconds(20)).Select(e => e.Key));
     }
 
     [Fact]
