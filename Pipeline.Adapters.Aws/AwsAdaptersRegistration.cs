@@ -74,6 +74,8 @@ public static class AwsAdaptersRegistration
         services.TryAddSingleton<IIdempotencyMarkers>(sp => sp.GetRequiredService<DynamoDbRunStore>());
         services.TryAddSingleton<IRefreshStore>(sp => sp.GetRequiredService<DynamoDbRunStore>());
         services.TryAddSingleton<IRunEventLog>(sp => sp.GetRequiredService<DynamoDbRunStore>());
+        services.TryAddSingleton<IQualityStore>(sp => sp.GetRequiredService<DynamoDbRunStore>());
+        services.TryAddSingleton<INotificationOutbox>(sp => sp.GetRequiredService<DynamoDbRunStore>());
     }
 
     private static void AddKinesisStream(IServiceCollection services, IConfiguration configuration)

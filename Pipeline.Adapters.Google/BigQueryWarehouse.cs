@@ -188,6 +188,14 @@ public sealed class BigQueryWarehouse : IWarehouse
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<WarehouseQuality>> QualityAsync(CancellationToken ct)
+    {
+        var result = await _client.QueryAsync(BigQueryWarehouseSql.Quality(), ct).ConfigureAwait(false);
+        return result.Rows.Select(r => new WarehouseQuality(r.GetString("source"), r.GetInt64("row_count"), r.GetInt64("duplicate_ids"),
+            r.GetInt64("invalid_prices"), r.GetInt64("missing_fields"))).ToList();
+    }
+
+    /// <inheritdoc />
     public async Task<DateTimeOffset?> AsOfAsync(CancellationToken ct)
     {
         var result = await _client.QueryAsync(BigQueryWarehouseSql.AsOf(), ct).ConfigureAwait(false);

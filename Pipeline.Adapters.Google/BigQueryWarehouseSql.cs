@@ -92,6 +92,30 @@ internal static class BigQueryWarehouseSql
         ORDER BY source
         """);
 
+    /// <summary>
+    /// Per source, sources without products left out, ordered by source: the product rows, the product ids held by more
+    /// than one row, the rows whose price is null or negative, and the rows whose title or category is null or blank
+    /// after TRIM (which strips Unicode white space, the set the DuckDB warehouse matches). Products are grouped by
+    /// (source, product_id) first, so each id is counted once however many rows hold it.
+    /// </summary>
+    public static BigQueryStatement Quality() => new("""
+        SELECT source,
+          SUM(id_rows) AS row_count,
+          COUNTIF(id_rows > 1) AS duplicate_ids,
+          SUM(invalid_prices) AS invalid_prices,
+          SUM(missing_fields) AS missing_fields
+        FROM (
+          SELECT source, product_id,
+            COUNT(*) AS id_rows,
+            COUNTIF(price IS NULL OR price < 0) AS invalid_prices,
+            COUNTIF(title IS NULL OR TRIM(title) = '' OR category IS NULL OR TRIM(category) = '') AS missing_fields
+          FROM `products`
+          GROUP BY source, product_id
+        )
+        GROUP BY source
+        ORDER BY source
+        """);
+
     public static BigQueryStatement TopCategories(string? source, int limit)
     {
         var parameters = new List<QueryParameter>();

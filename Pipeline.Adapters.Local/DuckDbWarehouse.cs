@@ -359,6 +359,33 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
             GROUP BY source ORDER BY source
             """, _ => { }, r => new SourceCounts(r.GetString(0), r.GetInt64(1), r.GetInt64(2)), ct).ConfigureAwait(false);
 
+    /// <summary>
+    /// A character that is not white space, as <see cref="char.IsWhiteSpace(char)"/> and BigQuery's TRIM have it (RE2:
+    /// <c>\s</c> is tab, line feed, form feed, carriage return and space; <c>\p{Z}</c> the Unicode separators). DuckDB's
+    /// trim() leaves tabs and line breaks, so a blank string is one without such a character.
+    /// </summary>
+    private const string NotBlank = @"[^\s\x{0B}\x{85}\p{Z}]";
+
+    /// <summary>
+    /// One pass over products grouped by (source, product_id), then by source: the rows of each id, whether it is held by
+    /// more than one, and its rows with a null or negative price or a null or blank title or category. The table has no
+    /// primary key (the load merges by key itself), so a duplicate id is possible in principle; price, title and category
+    /// are NOT NULL here, so only a negative price or a blank string can count as the schema stands.
+    /// </summary>
+    public async Task<IReadOnlyList<WarehouseQuality>> QualityAsync(CancellationToken ct) =>
+        await QueryAsync($"""
+            SELECT source, sum(id_rows)::BIGINT, count(*) FILTER (WHERE id_rows > 1),
+                   sum(invalid_prices)::BIGINT, sum(missing_fields)::BIGINT
+            FROM (
+                SELECT source, product_id, count(*) AS id_rows,
+                       count(*) FILTER (WHERE price IS NULL OR price < 0) AS invalid_prices,
+                       count(*) FILTER (WHERE title IS NULL OR NOT regexp_matches(title, '{NotBlank}')
+                                           OR category IS NULL OR NOT regexp_matches(category, '{NotBlank}')) AS missing_fields
+                FROM products GROUP BY source, product_id)
+            GROUP BY source ORDER BY source
+            """, _ => { }, r => new WarehouseQuality(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4)), ct)
+            .ConfigureAwait(false);
+
     public async Task<DateTimeOffset?> AsOfAsync(CancellationToken ct)
     {
         var rows = await QueryAsync("SELECT max(loaded_at) FROM products", _ => { },

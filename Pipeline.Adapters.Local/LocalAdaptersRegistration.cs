@@ -49,6 +49,8 @@ public static class LocalAdaptersRegistration
             services.TryAddSingleton<IIdempotencyMarkers>(sp => sp.GetRequiredService<SqliteRunStore>());
             services.TryAddSingleton<IRefreshStore>(sp => sp.GetRequiredService<SqliteRunStore>());
             services.TryAddSingleton<IRunEventLog>(sp => sp.GetRequiredService<SqliteRunStore>());
+            services.TryAddSingleton<IQualityStore>(sp => sp.GetRequiredService<SqliteRunStore>());
+            services.TryAddSingleton<INotificationOutbox>(sp => sp.GetRequiredService<SqliteRunStore>());
             services.AddSingleton<IBackendCondition>(sp =>
                 new WalCheckpointCondition("store", () => sp.GetRequiredService<SqliteDatabase>().Checkpoints));
         }

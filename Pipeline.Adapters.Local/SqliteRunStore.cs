@@ -7,10 +7,11 @@ using Pipeline.Core.Serialization;
 namespace Pipeline.Adapters.Local;
 
 /// <summary>
-/// Runs, counters, idempotency markers, refreshes, run event logs and stream checkpoints in SQLite. One active run per source is
+/// Runs, counters, idempotency markers, refreshes, run event logs and stream checkpoints in SQLite (data check results and the
+/// notification outbox in <c>SqliteRunStore.Quality.cs</c> and <c>SqliteRunStore.Outbox.cs</c>). One active run per source is
 /// enforced by a unique column that is cleared when the run ends; a marker and its counter deltas commit together.
 /// </summary>
-public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyMarkers, IRefreshStore, ICheckpointStore, IRunEventLog
+public sealed partial class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyMarkers, IRefreshStore, ICheckpointStore, IRunEventLog
 {
     public const int MaxErrors = 50;
     private static readonly Counter[] Counters = Enum.GetValues<Counter>();
@@ -57,6 +58,8 @@ public sealed class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdempotencyM
             products_loaded INTEGER NOT NULL DEFAULT 0, observations_loaded INTEGER NOT NULL DEFAULT 0, error TEXT,
             trigger TEXT NOT NULL) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS refreshes_created ON refreshes (created_at DESC);
+        {QualitySchema}
+        {OutboxSchema}
         """;
 
     /// <summary>Columns added after the first release (kept after the counters, so that older files migrate by ALTER TABLE).</summary>

@@ -33,6 +33,11 @@ public static class RuntimeRegistration
         services.AddHostedService<PlanWorker>();
         services.AddHostedService<RefreshWorker>();
         services.AddHostedService<StartupRecovery>();
+        if (configuration.GetValue("Pipeline:Notifications:Enabled", true))
+        {
+            services.AddHostedService<TrustWorker>();
+            services.AddHostedService<WebhookDeliveryWorker>();
+        }
         return services;
     }
 }

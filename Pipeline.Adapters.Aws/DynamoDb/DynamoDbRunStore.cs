@@ -11,7 +11,8 @@ namespace Pipeline.Adapters.Aws.DynamoDb;
 
 /// <summary>
 /// Runs, counters, idempotency markers, active-run locks, stream checkpoints, warehouse refreshes and run events in one DynamoDB
-/// table (docs/dynamodb-design.md).
+/// table (docs/dynamodb-design.md); data check results and the notification outbox in the same table
+/// (<c>DynamoDbRunStore.Quality.cs</c>, <c>DynamoDbRunStore.Outbox.cs</c>).
 /// </summary>
 /// <remarks>
 /// DynamoDB transactions are avoided (the local server has none), so two operations are two writes:
@@ -24,7 +25,7 @@ namespace Pipeline.Adapters.Aws.DynamoDb;
 /// Conditions cannot add attributes together, so <see cref="TryFinishAsync"/> reads the run, decides, and updates on
 /// the condition that the counters it read are unchanged (optimistic; re-read on conflict).
 /// </remarks>
-public sealed class DynamoDbRunStore : IRunStore, IIdempotencyMarkers, IRefreshStore, ICheckpointStore, IRunEventLog
+public sealed partial class DynamoDbRunStore : IRunStore, IIdempotencyMarkers, IRefreshStore, ICheckpointStore, IRunEventLog
 {
     /// <summary>Errors kept per run; later ones are dropped.</summary>
     public const int MaxErrors = 50;

@@ -9,6 +9,7 @@ using Pipeline.Core.Health;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Sources;
 using Pipeline.Core.Stages;
+using Pipeline.Core.Trust;
 
 namespace Pipeline.Core.Configuration;
 
@@ -51,12 +52,61 @@ public static class PipelineCoreRegistration
         services.AddTransient<TransformHandler>();
         services.AddTransient<WarehouseRefresher>();
 
+        AddTrustSignals(services, configuration);
+
         services.AddHealthChecks()
             .AddCheck<StreamHealthCheck>("stream", tags: ["backend"])
             .AddCheck<RawZoneHealthCheck>("rawZone", tags: ["backend"])
             .AddCheck<StoreHealthCheck>("store", tags: ["backend"])
             .AddCheck<WarehouseHealthCheck>("warehouse", tags: ["backend"]);
         return services;
+    }
+
+    /// <summary>Source freshness, data checks and webhook notifications (README: "Trust signals").</summary>
+    private static void AddTrustSignals(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<FreshnessOptions>().Configure(o => o.ReadFrom(configuration)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FreshnessOptions>, FreshnessOptionsValidator>();
+        services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section))
+            .PostConfigure(o => SplitEventLists(o, configuration))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<NotificationOptions>, NotificationOptionsValidator>();
+        services.TryAddSingleton<ISourceSchedules, NoSourceSchedules>();
+        services.TryAddSingleton<DeliverySignal>();
+        services.AddTransient<SourceFreshnessService>();
+        services.AddTransient<DataChecks>();
+        services.AddTransient<Notifier>();
+        services.AddTransient<WebhookSender>();
+        services.AddTransient<TrustMonitor>();
+        services.AddHttpClient(WebhookSender.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            .ConfigureHttpClient(http =>
+            {
+                http.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns timeouts
+                http.DefaultRequestHeaders.UserAgent.ParseAdd("Pipeline-Webhooks/1.0");
+            })
+            .AddStandardResilienceHandler()
+            // Retries are the outbox's (kept across restarts, same delivery id), not in-process; one circuit per receiver.
+            .SelectPipelineByAuthority()
+            .Configure((o, sp) =>
+            {
+                var timeout = sp.GetRequiredService<IOptions<NotificationOptions>>().Value.Timeout;
+                o.Retry.ShouldHandle = _ => ValueTask.FromResult(false);
+                o.AttemptTimeout.Timeout = timeout;
+                o.TotalRequestTimeout.Timeout = timeout + TimeSpan.FromSeconds(1);
+                o.CircuitBreaker.SamplingDuration = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, timeout.Ticks * 2));
+            });
+    }
+
+    /// <summary><c>…:Webhooks:N:Events</c> may also be one comma-separated value (an environment variable).</summary>
+    private static void SplitEventLists(NotificationOptions options, IConfiguration configuration)
+    {
+        for (var i = 0; i < options.Webhooks.Count; i++)
+        {
+            var hook = options.Webhooks[i];
+            if (configuration[$"{NotificationOptions.Section}:Webhooks:{i}:Events"] is { Length: > 0 } single) hook.Events = [single];
+            hook.Events = hook.Events.SelectMany(e => e.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct().ToList();
+        }
     }
 
     private static void AddSources(IServiceCollection services, IConfiguration configuration)

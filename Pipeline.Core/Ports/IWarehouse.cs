@@ -43,6 +43,12 @@ public interface IWarehouse
     /// </summary>
     Task<IReadOnlyList<SourceCounts>> CountsAsync(CancellationToken ct);
 
+    /// <summary>
+    /// Per source (a source with no rows is left out): rows, ids held by more than one row, null or negative prices, and
+    /// rows without a title or category. What the <c>unique-ids</c>, <c>valid-prices</c> and <c>required-fields</c> checks read.
+    /// </summary>
+    Task<IReadOnlyList<WarehouseQuality>> QualityAsync(CancellationToken ct);
+
     /// <summary>When the warehouse was last loaded, or null when it never was.</summary>
     Task<DateTimeOffset?> AsOfAsync(CancellationToken ct);
 }

@@ -1,6 +1,7 @@
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Tests.Adapters.Google;
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Contracts;
 
@@ -55,7 +56,7 @@ public abstract class PriceChangeSummaryContractTests : IAsyncLifetime
             var products = prices.Select(p => Product(p.Key, p.Value, at)).ToList();
             var observations = prices.Select(p => new PriceObservation(p.Key, p.Value, at, $"run-{run}")).ToList();
             Clock.Now = at.AddMinutes(5);
-            var loaded = await _warehouse.LoadAsync($"refresh-{run}", Stream(products), Stream(observations), CancellationToken.None);
+            var loaded = await _warehouse.LoadAsync($"refresh-{run}", AsyncStream.Of(products), AsyncStream.Of(observations), CancellationToken.None);
             Assert.Equal(2 * PerSource, loaded.ObservationsLoaded);
         }
         Clock.Now = Now;
@@ -73,14 +74,6 @@ public abstract class PriceChangeSummaryContractTests : IAsyncLifetime
         };
     }
 
-    private static async IAsyncEnumerable<T> Stream<T>(IEnumerable<T> items)
-    {
-        foreach (var item in items)
-        {
-            await Task.Yield();
-            yield return item;
-        }
-    }
 
     private static DateTimeOffset Utc(int month, int day, int hour = 0) => new(2025, month, day, hour, 0, 0, TimeSpan.Zero);
 

@@ -3,14 +3,10 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Security;
 
@@ -36,10 +32,7 @@ public sealed class FakeOpenIdProvider : IAsyncDisposable
 
     public static async Task<FakeOpenIdProvider> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
+        var app = LoopbackServer.Create();
         var provider = new FakeOpenIdProvider(app);
         app.MapGet("/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, object>
         {
@@ -64,8 +57,7 @@ public sealed class FakeOpenIdProvider : IAsyncDisposable
         });
         app.MapPost("/token", (HttpRequest request) => provider.TokenAsync(request));
         app.MapGet("/userinfo", () => Results.Json(new { sub = "user-42", name = "Ada Lovelace" }));
-        await app.StartAsync();
-        provider.Issuer = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        provider.Issuer = new Uri((await LoopbackServer.StartAsync(app)).ToString().TrimEnd('/'));
         return provider;
     }
 

@@ -21,5 +21,6 @@ public abstract class DelegatingWarehouse(IWarehouse inner) : IWarehouse
         inner.PriceChangeSummaryAsync(source, window, bucket, ct);
     public Task<IReadOnlyList<PricePoint>> PriceHistoryAsync(string productId, CancellationToken ct) => inner.PriceHistoryAsync(productId, ct);
     public Task<IReadOnlyList<SourceCounts>> CountsAsync(CancellationToken ct) => inner.CountsAsync(ct);
+    public virtual Task<IReadOnlyList<WarehouseQuality>> QualityAsync(CancellationToken ct) => inner.QualityAsync(ct);
     public Task<DateTimeOffset?> AsOfAsync(CancellationToken ct) => inner.AsOfAsync(ct);
 }

@@ -4,12 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Pipeline.Tests.Support;
 
@@ -53,16 +48,12 @@ public sealed class FixtureCatalogServer : IAsyncDisposable
 
     public static async Task<FixtureCatalogServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
+        var app = LoopbackServer.Create();
         var server = new FixtureCatalogServer(app);
         app.Use(server.InjectFaultsAsync);
         app.MapGet("/dummyjson/products", server.DummyProductsAsync);
         app.MapGet("/fakestore/products", (HttpContext ctx) => server.FakeStoreProductsAsync(ctx));
-        await app.StartAsync();
-        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var address = await LoopbackServer.StartAsync(app);
         server.DummyJsonBaseUrl = new Uri(address, "/dummyjson");
         server.FakeStoreBaseUrl = new Uri(address, "/fakestore");
         return server;

@@ -29,6 +29,7 @@ public static class ApiRegistration
         api.MapProductEndpoints();
         api.MapWarehouseEndpoints();
         api.MapScheduleEndpoints();
+        api.MapTrustEndpoints();
         return app;
     }
 }

@@ -69,6 +69,35 @@ public static class CronDescriber
         return Fallback(cron);
     }
 
+    /// <summary>
+    /// The longest wait between two consecutive firings over four weeks from a fixed Monday (UTC): "every 6 hours" gives 6 h,
+    /// a weekday schedule 3 days (over the weekend). Null for an expression that is not well formed or never fires then.
+    /// </summary>
+    public static TimeSpan? LongestGap(string cron)
+    {
+        if (!TryParse(cron, out var f)) return null;
+        var (minute, hour, dom, month, dow) = (f[0], f[1], f[2], f[3], f[4]);
+        var start = new DateTime(2026, 1, 5, 0, 0, 0, DateTimeKind.Utc);
+        DateTime? previous = null;
+        TimeSpan? longest = null;
+        for (var day = start; day < start.AddDays(35); day = day.AddDays(1))
+        {
+            // Standard cron: when both day fields are restricted, either one matching is enough.
+            var dayMatches = dom.Any || dow.Any
+                ? dom.Values.Contains(day.Day) && dow.Values.Contains((int)day.DayOfWeek)
+                : dom.Values.Contains(day.Day) || dow.Values.Contains((int)day.DayOfWeek);
+            if (!dayMatches || !month.Values.Contains(day.Month)) continue;
+            foreach (var h in hour.Values)
+            foreach (var m in minute.Values)
+            {
+                var at = day.AddHours(h).AddMinutes(m);
+                if (previous is { } p && (longest is null || at - p > longest)) longest = at - p;
+                previous = at;
+            }
+        }
+        return longest;
+    }
+
     private static string Fallback(string cron) => $"Cron \"{cron.Trim()}\" (UTC)";
 
     private static string Days(SortedSet<int> days)

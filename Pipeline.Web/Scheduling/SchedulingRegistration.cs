@@ -5,8 +5,10 @@ using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Hangfire.Storage.SQLite;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Configuration;
+using Pipeline.Core.Ports;
 
 namespace Pipeline.Web.Scheduling;
 
@@ -19,6 +21,8 @@ public static class SchedulingRegistration
     {
         services.AddOptions<SchedulerOptions>().Bind(configuration.GetSection(SchedulerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<SchedulerOptions>, SchedulerOptionsValidator>();
+        // The freshness limit of a source no setting names: twice the interval of the schedule that ingests it.
+        services.Replace(ServiceDescriptor.Singleton<ISourceSchedules, ScheduledSourceIntervals>());
 
         // Storage and activator are this host's own (not Hangfire's process-wide statics), so that several hosts in
         // one process (the tests) never run each other's jobs. AddHangfire keeps registrations made before it.

@@ -168,8 +168,8 @@ public sealed class BigQueryLoadFaultTests : IAsyncLifetime
         var observations = ObservationsAfterRun2();
 
         var result = await Warehouse.LoadAsync("refresh-2",
-            Stream(products.Take(100).Concat(older).Concat(products.Skip(100)).Concat(products.Take(10))),
-            Stream(observations.Concat(observations.Where(o => o.RunId == "run-2")).Concat(observations.Take(5))),
+            AsyncStream.Of(products.Take(100).Concat(older).Concat(products.Skip(100)).Concat(products.Take(10))),
+            AsyncStream.Of(observations.Concat(observations.Where(o => o.RunId == "run-2")).Concat(observations.Take(5))),
             CancellationToken.None);
 
         Assert.Equal(new WarehouseLoadResult(214, 3), result);
@@ -304,11 +304,11 @@ public sealed class BigQueryLoadFaultTests : IAsyncLifetime
     // ---- input -------------------------------------------------------------------------------------------------
 
     private static Task<WarehouseLoadResult> LoadRun1Async(BigQueryTestHost host, string refreshId) =>
-        host.Warehouse.LoadAsync(refreshId, Stream(Fixture.Value), Stream(Run1Observations()), CancellationToken.None);
+        host.Warehouse.LoadAsync(refreshId, AsyncStream.Of(Fixture.Value), AsyncStream.Of(Run1Observations()), CancellationToken.None);
 
     /// <summary>Run 2 as a full refresh hands it over: every product as it is now, every observation so far.</summary>
     private static Task<WarehouseLoadResult> LoadRun2Async(BigQueryTestHost host, string refreshId, CancellationToken ct) =>
-        host.Warehouse.LoadAsync(refreshId, Stream(ProductsAfterRun2()), Stream(ObservationsAfterRun2()), ct);
+        host.Warehouse.LoadAsync(refreshId, AsyncStream.Of(ProductsAfterRun2()), AsyncStream.Of(ObservationsAfterRun2()), ct);
 
     private static List<PriceObservation> Run1Observations() =>
         Fixture.Value.Select(p => new PriceObservation(p.Id, p.Price, T1, "run-1")).ToList();
@@ -326,14 +326,6 @@ public sealed class BigQueryLoadFaultTests : IAsyncLifetime
         ];
     }
 
-    private static async IAsyncEnumerable<T> Stream<T>(IEnumerable<T> items)
-    {
-        foreach (var item in items)
-        {
-            await Task.Yield();
-            yield return item;
-        }
-    }
 
     private static string Staging(string table, string refreshId) => BigQueryWarehouseSchema.StagingTable(table, refreshId);
 

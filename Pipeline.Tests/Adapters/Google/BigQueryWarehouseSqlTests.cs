@@ -41,6 +41,7 @@ public sealed class BigQueryWarehouseSqlTests
         { "price change summary, daily, all sources", BigQueryWarehouseSql.PriceChangeSummary(null, Since, Since.AddDays(7), hourly: false) },
         { "history", BigQueryWarehouseSql.PriceHistory("dummyjson:1") },
         { "as of", BigQueryWarehouseSql.AsOf() },
+        { "data-check counts", BigQueryWarehouseSql.Quality() },
         { "counts", BigQueryWarehouseSql.CountsBySource() },
     };
 

@@ -42,14 +42,6 @@ public sealed class BigQueryWarehouseTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    private static async IAsyncEnumerable<T> Stream<T>(IEnumerable<T> items)
-    {
-        foreach (var item in items)
-        {
-            await Task.Yield();
-            yield return item;
-        }
-    }
 
     private static List<Product> ProductsAfter(params Dictionary<string, decimal>[] runs)
     {
@@ -75,19 +67,19 @@ public sealed class BigQueryWarehouseTests : IAsyncLifetime
     {
         await _host.Warehouse.EnsureSchemaAsync(CancellationToken.None);
         _host.Clock.Now = T1.AddMinutes(5);
-        var r1 = await _host.Warehouse.LoadAsync("refresh-1", Stream(ProductsAfter()), Stream(FirstObservations()), CancellationToken.None);
+        var r1 = await _host.Warehouse.LoadAsync("refresh-1", AsyncStream.Of(ProductsAfter()), AsyncStream.Of(FirstObservations()), CancellationToken.None);
         Assert.Equal(new WarehouseLoadResult(194, 194), r1);
 
         _host.Clock.Now = T2.AddMinutes(5);
-        var r2 = await _host.Warehouse.LoadAsync("refresh-2", Stream(ProductsAfter(Run2Prices)),
-            Stream(FirstObservations().Concat(Changes(Run2Prices, FixturePrices(), T2, "run-2"))), CancellationToken.None);
+        var r2 = await _host.Warehouse.LoadAsync("refresh-2", AsyncStream.Of(ProductsAfter(Run2Prices)),
+            AsyncStream.Of(FirstObservations().Concat(Changes(Run2Prices, FixturePrices(), T2, "run-2"))), CancellationToken.None);
         Assert.Equal(new WarehouseLoadResult(194, 4), r2);
 
         _host.Clock.Now = T3.AddMinutes(5);
         var afterRun2 = FixturePrices();
         foreach (var (id, price) in Run2Prices) afterRun2[id] = price;
-        var r3 = await _host.Warehouse.LoadAsync("refresh-3", Stream(ProductsAfter(Run2Prices, Run3Prices)),
-            Stream(Changes(Run3Prices, afterRun2, T3, "run-3")), CancellationToken.None);
+        var r3 = await _host.Warehouse.LoadAsync("refresh-3", AsyncStream.Of(ProductsAfter(Run2Prices, Run3Prices)),
+            AsyncStream.Of(Changes(Run3Prices, afterRun2, T3, "run-3")), CancellationToken.None);
         Assert.Equal(new WarehouseLoadResult(194, 1), r3);
     }
 
@@ -116,7 +108,7 @@ public sealed class BigQueryWarehouseTests : IAsyncLifetime
         await _host.Warehouse.EnsureSchemaAsync(CancellationToken.None);
         _host.Clock.Now = T1.AddMinutes(5);
 
-        var result = await _host.Warehouse.LoadAsync("refresh-1", Stream(ProductsAfter()), Stream(FirstObservations()), CancellationToken.None);
+        var result = await _host.Warehouse.LoadAsync("refresh-1", AsyncStream.Of(ProductsAfter()), AsyncStream.Of(FirstObservations()), CancellationToken.None);
 
         Assert.Equal(new WarehouseLoadResult(194, 194), result);
         Assert.Equal(194, Server.CountRows("pipeline", "products"));
@@ -140,8 +132,8 @@ public sealed class BigQueryWarehouseTests : IAsyncLifetime
         var before = Server.Sql("SELECT product_id, run_id, price FROM pipeline.price_observations ORDER BY ALL");
 
         _host.Clock.Now = T3.AddHours(1);
-        var again = await _host.Warehouse.LoadAsync("refresh-3", Stream(ProductsAfter(Run2Prices, Run3Prices)),
-            Stream(FirstObservations().Concat(Changes(Run2Prices, FixturePrices(), T2, "run-2"))), CancellationToken.None);
+        var again = await _host.Warehouse.LoadAsync("refresh-3", AsyncStream.Of(ProductsAfter(Run2Prices, Run3Prices)),
+            AsyncStream.Of(FirstObservations().Concat(Changes(Run2Prices, FixturePrices(), T2, "run-2"))), CancellationToken.None);
 
         Assert.Equal(new WarehouseLoadResult(194, 0), again);
         Assert.Equal(194, Server.CountRows("pipeline", "products"));
@@ -257,8 +249,8 @@ public sealed class BigQueryWarehouseTests : IAsyncLifetime
 
         // a source with products and no observations yet, one with an observation and no product
         var result = await _host.Warehouse.LoadAsync("refresh-4",
-            Stream(Fixture.Value.Take(3).Select(p => p with { Source = "fakestore" })),
-            Stream([new PriceObservation("synthetic:1", 5m, T3, "run-9")]), CancellationToken.None);
+            AsyncStream.Of(Fixture.Value.Take(3).Select(p => p with { Source = "fakestore" })),
+            AsyncStream.Of([new PriceObservation("synthetic:1", 5m, T3, "run-9")]), CancellationToken.None);
 
         Assert.Equal(new WarehouseLoadResult(3, 1), result);
         Assert.Equal(
@@ -273,7 +265,7 @@ public sealed class BigQueryWarehouseTests : IAsyncLifetime
         await using var host = await BigQueryTestHost.StartAsync(o => o.MaxUploadBytes = 16 * 1024);
         await host.Warehouse.EnsureSchemaAsync(CancellationToken.None);
 
-        var result = await host.Warehouse.LoadAsync("refresh-1", Stream(ProductsAfter()), Stream(FirstObservations()), CancellationToken.None);
+        var result = await host.Warehouse.LoadAsync("refresh-1", AsyncStream.Of(ProductsAfter()), AsyncStream.Of(FirstObservations()), CancellationToken.None);
 
         Assert.Equal(new WarehouseLoadResult(194, 194), result);
         var productLoads = host.Server.RequestsFor("bigquery.jobs.insert")
@@ -293,7 +285,7 @@ public sealed class BigQueryWarehouseTests : IAsyncLifetime
         var bad = ProductsAfter().Take(3).Append(Fixture.Value[3] with { SourceId = "x", Title = null! });
 
         var ex = await Assert.ThrowsAsync<Pipeline.Adapters.Google.BigQueryJobException>(() =>
-            _host.Warehouse.LoadAsync("refresh-bad", Stream(bad), Stream(FirstObservations()), CancellationToken.None));
+            _host.Warehouse.LoadAsync("refresh-bad", AsyncStream.Of(bad), AsyncStream.Of(FirstObservations()), CancellationToken.None));
 
         Assert.Equal("invalid", ex.Reason);
         Assert.Contains(ex.Errors, e => e.Message!.Contains("Missing required field: title"));

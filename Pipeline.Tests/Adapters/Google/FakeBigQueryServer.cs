@@ -7,13 +7,9 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using DuckDB.NET.Data;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Adapters.Google;
 
@@ -92,17 +88,12 @@ public sealed class FakeBigQueryServer : IAsyncDisposable
 
     public static async Task<FakeBigQueryServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackServer.Create();
         var db = new DuckDBConnection("Data Source=:memory:");
         await db.OpenAsync();
         var server = new FakeBigQueryServer(app, db);
         app.Run(server.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        server._root = new Uri(address.EndsWith('/') ? address : address + "/");
+        server._root = await LoopbackServer.StartAsync(app);
         return server;
     }
 

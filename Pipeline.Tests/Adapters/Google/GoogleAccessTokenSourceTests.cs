@@ -3,15 +3,12 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Pipeline.Adapters.Google;
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Adapters.Google;
 
@@ -31,14 +28,9 @@ public sealed class GoogleAccessTokenSourceTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _tokenServer = builder.Build();
+        _tokenServer = LoopbackServer.Create();
         _tokenServer.Run(IssueTokenAsync);
-        await _tokenServer.StartAsync();
-        var address = _tokenServer.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        _tokenUri = new Uri(address.TrimEnd('/') + "/token");
+        _tokenUri = new Uri(await LoopbackServer.StartAsync(_tokenServer), "token");
         File.WriteAllText(_keyFile, new JsonObject
         {
             ["type"] = "service_account",

@@ -2,6 +2,7 @@ using System.Globalization;
 using DuckDB.NET.Data;
 using Pipeline.Adapters.Local;
 using Pipeline.Core.Domain;
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Adapters.Local;
 
@@ -51,25 +52,25 @@ public sealed partial class DuckDbWarehouseLoadTests
         var clean = Path.Combine(_dir.Path, "clean.duckdb");
         await using (var w = new DuckDbWarehouse(broken, _clock, options))
         {
-            await w.LoadAsync("e1", Stream(Synthetic(10_000, 1)), Stream(SyntheticObservations(10_000, 1)), CancellationToken.None);
+            await w.LoadAsync("e1", AsyncStream.Of(Synthetic(10_000, 1)), AsyncStream.Of(SyntheticObservations(10_000, 1)), CancellationToken.None);
             // The next epoch (every price moves) breaks after 5,500 observations: five chunks of 1,000 committed.
             var error = await Assert.ThrowsAsync<IOException>(() => w.LoadAsync("e2-broken",
-                Stream(Synthetic(10_000, 2)), Breaking(SyntheticObservations(10_000, 2), 5_500), CancellationToken.None));
+                AsyncStream.Of(Synthetic(10_000, 2)), Breaking(SyntheticObservations(10_000, 2), 5_500), CancellationToken.None));
             Assert.Contains("broke after 5500", error.Message);
             Assert.Equal(new SourceCounts("synthetic", 10_000, 15_000), Assert.Single(await w.CountsAsync(CancellationToken.None)));
 
             // The retry sees every row again: it inserts only what is missing, and the changes of the rows the broken
             // load committed are there too (they committed with their observations).
-            var retry = await w.LoadAsync("e2", Stream(Synthetic(10_000, 2)), Stream(SyntheticObservations(10_000, 2)), CancellationToken.None);
+            var retry = await w.LoadAsync("e2", AsyncStream.Of(Synthetic(10_000, 2)), AsyncStream.Of(SyntheticObservations(10_000, 2)), CancellationToken.None);
             Assert.Equal(new WarehouseLoadResult(10_000, 5_000), retry);
             Assert.Equal(new SourceCounts("synthetic", 10_000, 20_000), Assert.Single(await w.CountsAsync(CancellationToken.None)));
             Assert.Equal(new WarehouseLoadResult(10_000, 0),
-                await w.LoadAsync("e2-again", Stream(Synthetic(10_000, 2)), Stream(SyntheticObservations(10_000, 2)), CancellationToken.None));
+                await w.LoadAsync("e2-again", AsyncStream.Of(Synthetic(10_000, 2)), AsyncStream.Of(SyntheticObservations(10_000, 2)), CancellationToken.None));
         }
         await using (var w = new DuckDbWarehouse(clean, _clock, options))
         {
-            await w.LoadAsync("e1", Stream(Synthetic(10_000, 1)), Stream(SyntheticObservations(10_000, 1)), CancellationToken.None);
-            await w.LoadAsync("e2", Stream(Synthetic(10_000, 2)), Stream(SyntheticObservations(10_000, 2)), CancellationToken.None);
+            await w.LoadAsync("e1", AsyncStream.Of(Synthetic(10_000, 1)), AsyncStream.Of(SyntheticObservations(10_000, 1)), CancellationToken.None);
+            await w.LoadAsync("e2", AsyncStream.Of(Synthetic(10_000, 2)), AsyncStream.Of(SyntheticObservations(10_000, 2)), CancellationToken.None);
         }
 
         var counts = TableCounts(broken);
@@ -87,20 +88,20 @@ public sealed partial class DuckDbWarehouseLoadTests
     {
         var path = Path.Combine(_dir.Path, "capped.duckdb");
         await using (var seeded = new DuckDbWarehouse(path, _clock))
-            await seeded.LoadAsync("e1", Stream(Synthetic(50_000, 1)), Stream(SyntheticObservations(50_000, 1)), CancellationToken.None);
+            await seeded.LoadAsync("e1", AsyncStream.Of(Synthetic(50_000, 1)), AsyncStream.Of(SyntheticObservations(50_000, 1)), CancellationToken.None);
 
         // Chunks far larger than the memory limit must spill, and the folder they spill to holds 1 MB.
         await using (var capped = new DuckDbWarehouse(path, _clock,
                          new DuckDbWarehouseOptions { MemoryLimit = "16MB", ChunkRows = 200_000, MaxTempDirectorySize = "1MB" }))
         {
             var error = await Assert.ThrowsAsync<DuckDbWarehouseException>(() => capped.LoadAsync("e2-capped",
-                Stream(Synthetic(50_000, 2)), Stream(SyntheticObservations(50_000, 2)), CancellationToken.None));
+                AsyncStream.Of(Synthetic(50_000, 2)), AsyncStream.Of(SyntheticObservations(50_000, 2)), CancellationToken.None));
             Assert.Contains("temporary folder", error.Message);
             Assert.Contains("MaxTempDirectorySize is 1MB", error.Message);
         }
 
         await using var w = new DuckDbWarehouse(path, _clock);
-        await w.LoadAsync("e2", Stream(Synthetic(50_000, 2)), Stream(SyntheticObservations(50_000, 2)), CancellationToken.None);
+        await w.LoadAsync("e2", AsyncStream.Of(Synthetic(50_000, 2)), AsyncStream.Of(SyntheticObservations(50_000, 2)), CancellationToken.None);
         Assert.Equal(new SourceCounts("synthetic", 50_000, 100_000), Assert.Single(await w.CountsAsync(CancellationToken.None)));
         await w.DisposeAsync();
         var counts = TableCounts(path);
@@ -116,17 +117,17 @@ public sealed partial class DuckDbWarehouseLoadTests
         var options = new DuckDbWarehouseOptions { ChunkRows = 1_000 };
         await using (var w = new DuckDbWarehouse(path, _clock, options))
         {
-            await w.LoadAsync("e1", Stream(Synthetic(3_000, 1)), Stream(SyntheticObservations(3_000, 1)), CancellationToken.None);
-            await w.LoadAsync("e3", Stream(Synthetic(3_000, 3)), Stream(SyntheticObservations(3_000, 3)), CancellationToken.None);
+            await w.LoadAsync("e1", AsyncStream.Of(Synthetic(3_000, 1)), AsyncStream.Of(SyntheticObservations(3_000, 1)), CancellationToken.None);
+            await w.LoadAsync("e3", AsyncStream.Of(Synthetic(3_000, 3)), AsyncStream.Of(SyntheticObservations(3_000, 3)), CancellationToken.None);
             // Epoch 2's observations arrive last, older than each product's latest: every product is marked pending in
             // the chunk that inserts its observation; the load then breaks before the recomputation.
             await Assert.ThrowsAsync<IOException>(() => w.LoadAsync("e2-broken",
-                Stream(Synthetic(3_000, 3)), Breaking(SyntheticObservations(3_000, 2), 2_500), CancellationToken.None));
+                AsyncStream.Of(Synthetic(3_000, 3)), Breaking(SyntheticObservations(3_000, 2), 2_500), CancellationToken.None));
         }
         Assert.Equal(2_000, TableCounts(path)["price_changes_pending"]);
 
         await using (var w = new DuckDbWarehouse(path, _clock, options))
-            await w.LoadAsync("e2", Stream(Synthetic(3_000, 3)), Stream(SyntheticObservations(3_000, 2)), CancellationToken.None);
+            await w.LoadAsync("e2", AsyncStream.Of(Synthetic(3_000, 3)), AsyncStream.Of(SyntheticObservations(3_000, 2)), CancellationToken.None);
 
         var counts = TableCounts(path);
         Assert.Equal(0, counts["price_changes_pending"]);
@@ -145,7 +146,7 @@ public sealed partial class DuckDbWarehouseLoadTests
     {
         var path = Path.Combine(_dir.Path, "v2.duckdb");
         await using (var w = new DuckDbWarehouse(path, _clock))
-            await w.LoadAsync("e1", Stream(Synthetic(100, 1)), Stream(SyntheticObservations(100, 1).Concat(SyntheticObservations(100, 2))), CancellationToken.None);
+            await w.LoadAsync("e1", AsyncStream.Of(Synthetic(100, 1)), AsyncStream.Of(SyntheticObservations(100, 1).Concat(SyntheticObservations(100, 2))), CancellationToken.None);
         using (var connection = new DuckDBConnection($"Data Source={path}"))
         {
             connection.Open();
@@ -157,7 +158,7 @@ public sealed partial class DuckDbWarehouseLoadTests
 
         await using (var w = new DuckDbWarehouse(path, _clock))
             Assert.Equal(new WarehouseLoadResult(100, 100),
-                await w.LoadAsync("e3", Stream(Synthetic(100, 3)), Stream(SyntheticObservations(100, 3)), CancellationToken.None));
+                await w.LoadAsync("e3", AsyncStream.Of(Synthetic(100, 3)), AsyncStream.Of(SyntheticObservations(100, 3)), CancellationToken.None));
 
         var counts = TableCounts(path);
         Assert.Equal(100, counts["price_latest"]);
@@ -174,7 +175,7 @@ public sealed partial class DuckDbWarehouseLoadTests
         // Changes at T1+2h (epoch 2), T1+3h (epoch 3) and T1+50h (epoch 50): the last hour before the newest holds 300, the
         // last day the same, the last month all 900.
         foreach (var epoch in new[] { 1, 2, 3, 50 })
-            await w.LoadAsync($"e{epoch}", Stream(Synthetic(300, epoch)), Stream(SyntheticObservations(300, epoch)), CancellationToken.None);
+            await w.LoadAsync($"e{epoch}", AsyncStream.Of(Synthetic(300, epoch)), AsyncStream.Of(SyntheticObservations(300, epoch)), CancellationToken.None);
         var expected = new[] { 50, 3, 2 }
             .SelectMany(epoch => Enumerable.Range(1, 300).Select(id => (Id: $"synthetic:{id}", At: T1.AddHours(epoch))).OrderBy(c => c.Id, StringComparer.Ordinal))
             .ToList();

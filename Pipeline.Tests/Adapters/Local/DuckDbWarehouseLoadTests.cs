@@ -54,14 +54,6 @@ public sealed partial class DuckDbWarehouseLoadTests : IDisposable
         return warehouse;
     }
 
-    private static async IAsyncEnumerable<T> Stream<T>(IEnumerable<T> items)
-    {
-        foreach (var item in items)
-        {
-            await Task.Yield();
-            yield return item;
-        }
-    }
 
     private static Dictionary<string, decimal> Prices(params Dictionary<string, decimal>[] runs)
     {
@@ -117,9 +109,9 @@ public sealed partial class DuckDbWarehouseLoadTests : IDisposable
     private async Task<DuckDbWarehouse> FullLoadsAsync()
     {
         var w = NewWarehouse();
-        await w.LoadAsync("r1", Stream(Products()), Stream(First()), CancellationToken.None);
-        await w.LoadAsync("r2", Stream(Products(Run2Prices)), Stream(First().Concat(Run2())), CancellationToken.None);
-        await w.LoadAsync("r3", Stream(Products(Run2Prices, Run3Prices)), Stream(First().Concat(Run2()).Concat(Run3())), CancellationToken.None);
+        await w.LoadAsync("r1", AsyncStream.Of(Products()), AsyncStream.Of(First()), CancellationToken.None);
+        await w.LoadAsync("r2", AsyncStream.Of(Products(Run2Prices)), AsyncStream.Of(First().Concat(Run2())), CancellationToken.None);
+        await w.LoadAsync("r3", AsyncStream.Of(Products(Run2Prices, Run3Prices)), AsyncStream.Of(First().Concat(Run2()).Concat(Run3())), CancellationToken.None);
         return w;
     }
 
@@ -128,11 +120,11 @@ public sealed partial class DuckDbWarehouseLoadTests : IDisposable
     {
         var full = await FullLoadsAsync();
         var incremental = NewWarehouse();
-        Assert.Equal(new WarehouseLoadResult(194, 194), await incremental.LoadAsync("r1", Stream(Products()), Stream(First()), CancellationToken.None));
+        Assert.Equal(new WarehouseLoadResult(194, 194), await incremental.LoadAsync("r1", AsyncStream.Of(Products()), AsyncStream.Of(First()), CancellationToken.None));
         var changed2 = Products(Run2Prices).Where(p => Run2Prices.ContainsKey(p.Id)).ToList();
-        Assert.Equal(new WarehouseLoadResult(4, 4), await incremental.LoadAsync("r2", Stream(changed2), Stream(Run2()), CancellationToken.None));
+        Assert.Equal(new WarehouseLoadResult(4, 4), await incremental.LoadAsync("r2", AsyncStream.Of(changed2), AsyncStream.Of(Run2()), CancellationToken.None));
         var changed3 = Products(Run2Prices, Run3Prices).Where(p => Run3Prices.ContainsKey(p.Id)).ToList();
-        Assert.Equal(new WarehouseLoadResult(1, 1), await incremental.LoadAsync("r3", Stream(changed3), Stream(Run3()), CancellationToken.None));
+        Assert.Equal(new WarehouseLoadResult(1, 1), await incremental.LoadAsync("r3", AsyncStream.Of(changed3), AsyncStream.Of(Run3()), CancellationToken.None));
 
         var expected = await SnapshotAsync(full);
         var actual = await SnapshotAsync(incremental);
@@ -150,7 +142,7 @@ public sealed partial class DuckDbWarehouseLoadTests : IDisposable
         var full = await FullLoadsAsync();
         var once = NewWarehouse();
         Assert.Equal(new WarehouseLoadResult(194, 199), await once.LoadAsync("all",
-            Stream(Products(Run2Prices, Run3Prices)), Stream(First().Concat(Run2()).Concat(Run3())), CancellationToken.None));
+            AsyncStream.Of(Products(Run2Prices, Run3Prices)), AsyncStream.Of(First().Concat(Run2()).Concat(Run3())), CancellationToken.None));
 
         Assert.True((await SnapshotAsync(full)).SameAs(await SnapshotAsync(once)));
     }
@@ -161,10 +153,10 @@ public sealed partial class DuckDbWarehouseLoadTests : IDisposable
         var w = await FullLoadsAsync();
         var before = await SnapshotAsync(w);
 
-        Assert.Equal(new WarehouseLoadResult(194, 0), await w.LoadAsync("r3", Stream(Products(Run2Prices, Run3Prices)),
-            Stream(First().Concat(Run2()).Concat(Run3())), CancellationToken.None));
+        Assert.Equal(new WarehouseLoadResult(194, 0), await w.LoadAsync("r3", AsyncStream.Of(Products(Run2Prices, Run3Prices)),
+            AsyncStream.Of(First().Concat(Run2()).Concat(Run3())), CancellationToken.None));
         Assert.Equal(new WarehouseLoadResult(1, 0), await w.LoadAsync("r3-retry",
-            Stream(Products(Run2Prices, Run3Prices).Where(p => p.Id == "dummyjson:1")), Stream(Run3()), CancellationToken.None));
+            AsyncStream.Of(Products(Run2Prices, Run3Prices).Where(p => p.Id == "dummyjson:1")), AsyncStream.Of(Run3()), CancellationToken.None));
 
         Assert.True(before.SameAs(await SnapshotAsync(w)));
         Assert.Equal(ExpectedChanges, before.Changes);
@@ -174,13 +166,13 @@ public sealed partial class DuckDbWarehouseLoadTests : IDisposable
     public async Task Loads_out_of_time_order_recompute_the_changes_they_affect()
     {
         var w = NewWarehouse();
-        await w.LoadAsync("r1", Stream(Products()), Stream(First()), CancellationToken.None);
+        await w.LoadAsync("r1", AsyncStream.Of(Products()), AsyncStream.Of(First()), CancellationToken.None);
         // Run 3's observation arrives before run 2's: 9.99 → 9.49 first, then run 2 slots in between.
-        await w.LoadAsync("r3", Stream(Products(Run2Prices, Run3Prices)), Stream(Run3()), CancellationToken.None);
+        await w.LoadAsync("r3", AsyncStream.Of(Products(Run2Prices, Run3Prices)), AsyncStream.Of(Run3()), CancellationToken.None);
         Assert.Equal(new PriceChange("dummyjson:1", "Essence Mascara Lash Princess", "beauty", 9.99m, 9.49m, -5.01m, T3),
             Assert.Single(await w.PriceChangesAsync(null, 10, CancellationToken.None)));
 
-        await w.LoadAsync("r2", Stream(Products(Run2Prices, Run3Prices).Where(p => Run2Prices.ContainsKey(p.Id))), Stream(Run2()), CancellationToken.None);
+        await w.LoadAsync("r2", AsyncStream.Of(Products(Run2Prices, Run3Prices).Where(p => Run2Prices.ContainsKey(p.Id))), AsyncStream.Of(Run2()), CancellationToken.None);
 
         Assert.Equal(ExpectedChanges, await w.PriceChangesAsync(null, 10, CancellationToken.None));
     }
@@ -191,12 +183,12 @@ public sealed partial class DuckDbWarehouseLoadTests : IDisposable
         foreach (var firstLoadEmpty in new[] { true, false })
         {
             var w = NewWarehouse(new DuckDbWarehouseOptions { ChunkRows = 1_000 });
-            if (!firstLoadEmpty) await w.LoadAsync("r0", Stream(Products().Take(1)), Stream(First().Take(1)), CancellationToken.None);
+            if (!firstLoadEmpty) await w.LoadAsync("r0", AsyncStream.Of(Products().Take(1)), AsyncStream.Of(First().Take(1)), CancellationToken.None);
             var products = Products();
             var twice = products.Concat(products.Select(p => p with { Price = p.Price + 100 })).ToList();
             var observations = First().Concat(First().Select(o => o with { Price = o.Price + 100 })).ToList();
 
-            var result = await w.LoadAsync("r1", Stream(twice), Stream(observations), CancellationToken.None);
+            var result = await w.LoadAsync("r1", AsyncStream.Of(twice), AsyncStream.Of(observations), CancellationToken.None);
 
             Assert.Equal(194, result.ProductsLoaded);
             Assert.Equal(firstLoadEmpty ? 194 : 193, result.ObservationsLoaded);
@@ -223,11 +215,11 @@ public sealed partial class DuckDbWarehouseLoadTests : IDisposable
     {
         var w = NewWarehouse(new DuckDbWarehouseOptions { ChunkRows = 1_000, MemoryLimit = "48MB" });
         Assert.Equal(new WarehouseLoadResult(30_000, 30_000),
-            await w.LoadAsync("e1", Stream(Synthetic(30_000, 1)), Stream(SyntheticObservations(30_000, 1)), CancellationToken.None));
+            await w.LoadAsync("e1", AsyncStream.Of(Synthetic(30_000, 1)), AsyncStream.Of(SyntheticObservations(30_000, 1)), CancellationToken.None));
         // The next epoch goes through the staged, chunked merges: 30 chunks of products, 30 of observations, and the
         // change recomputation in buckets of 4,000 observations.
         Assert.Equal(new WarehouseLoadResult(30_000, 30_000),
-            await w.LoadAsync("e2", Stream(Synthetic(30_000, 2)), Stream(SyntheticObservations(30_000, 1).Concat(SyntheticObservations(30_000, 2))), CancellationToken.None));
+            await w.LoadAsync("e2", AsyncStream.Of(Synthetic(30_000, 2)), AsyncStream.Of(SyntheticObservations(30_000, 1).Concat(SyntheticObservations(30_000, 2))), CancellationToken.None));
 
         Assert.Equal(30_000, (await w.TopCategoriesAsync(null, 100, CancellationToken.None)).Sum(c => c.ProductCount));
         Assert.Equal(new CheapProduct("synthetic:1", "Product 1", "category-1", 3m), (await w.CheapestProductsAsync(null, null, 1, CancellationToken.None))[0]);
@@ -243,11 +235,11 @@ public sealed partial class DuckDbWarehouseLoadTests : IDisposable
     public async Task The_cheapest_products_are_right_after_an_incremental_load_replaces_checkpointed_rows()
     {
         var w = NewWarehouse(new DuckDbWarehouseOptions { ChunkRows = 1_000 });
-        await w.LoadAsync("e1", Stream(Synthetic(5_000, 1)), Stream(SyntheticObservations(5_000, 1)), CancellationToken.None);
+        await w.LoadAsync("e1", AsyncStream.Of(Synthetic(5_000, 1)), AsyncStream.Of(SyntheticObservations(5_000, 1)), CancellationToken.None);
         // The next epoch changed the first 1,000 products only (an incremental load): the merge deletes their rows from
         // the checkpointed table and appends them again. DuckDB 1.5.6's row-group pruner then answered LIMIT 1 with
         // synthetic:1001 at 1,002 instead of synthetic:1 at 3.
-        await w.LoadAsync("e2", Stream(Synthetic(1_000, 2)), Stream(SyntheticObservations(1_000, 2)), CancellationToken.None);
+        await w.LoadAsync("e2", AsyncStream.Of(Synthetic(1_000, 2)), AsyncStream.Of(SyntheticObservations(1_000, 2)), CancellationToken.None);
 
         var one = await w.CheapestProductsAsync(null, null, 1, CancellationToken.None);
         Assert.Equal([new CheapProduct("synthetic:1", "Product 1", "category-1", 3m)], one);
@@ -264,7 +256,7 @@ public sealed partial class DuckDbWarehouseLoadTests : IDisposable
     {
         var path = Path.Combine(_dir.Path, "checkpointed.duckdb");
         await using var w = new DuckDbWarehouse(path, _clock, new DuckDbWarehouseOptions { ChunkRows = 1_000 });
-        await w.LoadAsync("e1", Stream(Synthetic(5_000, 1)), Stream(SyntheticObservations(5_000, 1)), CancellationToken.None);
+        await w.LoadAsync("e1", AsyncStream.Of(Synthetic(5_000, 1)), AsyncStream.Of(SyntheticObservations(5_000, 1)), CancellationToken.None);
 
         // Nothing the load committed is left in the WAL only: it was written into the file, chunk by chunk.
         Assert.Equal(0, WalBytes(path));
@@ -288,7 +280,7 @@ public sealed partial class DuckDbWarehouseLoadTests : IDisposable
                 begin.ExecuteNonQuery();
             }
             Assert.Equal(new WarehouseLoadResult(5_000, 5_000),
-                await w.LoadAsync("e1", Stream(Synthetic(5_000, 1)), Stream(SyntheticObservations(5_000, 1)), CancellationToken.None));
+                await w.LoadAsync("e1", AsyncStream.Of(Synthetic(5_000, 1)), AsyncStream.Of(SyntheticObservations(5_000, 1)), CancellationToken.None));
             using (var count = reader.CreateCommand())
             {
                 // The reader's snapshot is still the empty warehouse, checkpoints or not.
@@ -302,7 +294,7 @@ public sealed partial class DuckDbWarehouseLoadTests : IDisposable
 
         Assert.Equal(5_000, (await w.TopCategoriesAsync(null, 100, CancellationToken.None)).Sum(c => c.ProductCount));
         Assert.Equal([new PricePoint(12m, T1.AddHours(1), "run-1")], await w.PriceHistoryAsync("synthetic:11", CancellationToken.None));
-        await w.LoadAsync("e2", Stream(Synthetic(5_000, 2)), Stream(SyntheticObservations(5_000, 2)), CancellationToken.None);
+        await w.LoadAsync("e2", AsyncStream.Of(Synthetic(5_000, 2)), AsyncStream.Of(SyntheticObservations(5_000, 2)), CancellationToken.None);
         Assert.Equal([new PricePoint(12m, T1.AddHours(1), "run-1"), new PricePoint(13m, T1.AddHours(2), "run-2")],
             await w.PriceHistoryAsync("synthetic:11", CancellationToken.None));
     }
@@ -311,7 +303,7 @@ public sealed partial class DuckDbWarehouseLoadTests : IDisposable
     public async Task Reads_run_during_a_load_and_always_see_every_product_once()
     {
         var w = NewWarehouse(new DuckDbWarehouseOptions { ChunkRows = 1_000 });
-        await w.LoadAsync("e1", Stream(Synthetic(10_000, 1)), Stream(SyntheticObservations(10_000, 1)), CancellationToken.None);
+        await w.LoadAsync("e1", AsyncStream.Of(Synthetic(10_000, 1)), AsyncStream.Of(SyntheticObservations(10_000, 1)), CancellationToken.None);
         var counts = new List<long>();
         var cheapest = new List<decimal>();
 
@@ -332,7 +324,7 @@ public sealed partial class DuckDbWarehouseLoadTests : IDisposable
             }
         }
 
-        await w.LoadAsync("e2", ReadingWhileLoading(), Stream(SyntheticObservations(10_000, 2)), CancellationToken.None);
+        await w.LoadAsync("e2", ReadingWhileLoading(), AsyncStream.Of(SyntheticObservations(10_000, 2)), CancellationToken.None);
 
         Assert.Equal(10, counts.Count);
         Assert.All(counts, c => Assert.Equal(10_000, c));
@@ -347,7 +339,7 @@ public sealed partial class DuckDbWarehouseLoadTests : IDisposable
     {
         var path = Path.Combine(_dir.Path, "closed.duckdb");
         var first = new DuckDbWarehouse(path, _clock);
-        await first.LoadAsync("r1", Stream(Products()), Stream(First()), CancellationToken.None);
+        await first.LoadAsync("r1", AsyncStream.Of(Products()), AsyncStream.Of(First()), CancellationToken.None);
 
         await first.DisposeAsync();
         await first.DisposeAsync();
@@ -415,10 +407,10 @@ public sealed partial class DuckDbWarehouseLoadTests : IDisposable
 
         // Migrated on opening, with every product marked: the next load computes the changes from the histories.
         Assert.Equal(2, (await w.CountsAsync(CancellationToken.None)).Single().Observations);
-        Assert.Equal(new WarehouseLoadResult(1, 0), await w.LoadAsync("again", Stream(new[]
+        Assert.Equal(new WarehouseLoadResult(1, 0), await w.LoadAsync("again", AsyncStream.Of(new[]
         {
             new Product { Source = "s", SourceId = "1", Title = "One", Category = "c", Price = 10.5m, ContentHash = "h", LastChanged = T1 },
-        }), Stream(new[] { new PriceObservation("s:1", 10.5m, new DateTimeOffset(2025, 1, 2, 0, 0, 0, TimeSpan.Zero), "run-2") }), CancellationToken.None));
+        }), AsyncStream.Of(new[] { new PriceObservation("s:1", 10.5m, new DateTimeOffset(2025, 1, 2, 0, 0, 0, TimeSpan.Zero), "run-2") }), CancellationToken.None));
         Assert.Equal([new PriceChange("s:1", "One", "c", 10m, 10.5m, 5m, new DateTimeOffset(2025, 1, 2, 0, 0, 0, TimeSpan.Zero))],
             await w.PriceChangesAsync(null, 10, CancellationToken.None));
         Assert.Equal(1, (await w.TopCategoriesAsync(null, 10, CancellationToken.None)).Single().ProductCount);

@@ -38,14 +38,6 @@ public sealed class DuckDbWarehouseMetricTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static async IAsyncEnumerable<T> Stream<T>(IEnumerable<T> items)
-    {
-        foreach (var item in items)
-        {
-            await Task.Yield();
-            yield return item;
-        }
-    }
 
     private static Dictionary<string, decimal> Prices(params Dictionary<string, decimal>[] runs)
     {
@@ -68,17 +60,17 @@ public sealed class DuckDbWarehouseMetricTests : IDisposable
     {
         var first = Fixture.Value.Select(p => new PriceObservation(p.Id, p.Price, T1, "run-1")).ToList();
         _clock.Now = T1.AddMinutes(5);
-        Assert.Equal(new WarehouseLoadResult(194, 194), await _warehouse.LoadAsync("r1", Stream(Products()), Stream(first), CancellationToken.None));
+        Assert.Equal(new WarehouseLoadResult(194, 194), await _warehouse.LoadAsync("r1", AsyncStream.Of(Products()), AsyncStream.Of(first), CancellationToken.None));
         _clock.Now = T2.AddMinutes(5);
         var second = first.Concat(Observations(Run2Prices, Prices(), T2, "run-2")).ToList();
-        Assert.Equal(new WarehouseLoadResult(194, 4), await _warehouse.LoadAsync("r2", Stream(Products(Run2Prices)), Stream(second), CancellationToken.None));
+        Assert.Equal(new WarehouseLoadResult(194, 4), await _warehouse.LoadAsync("r2", AsyncStream.Of(Products(Run2Prices)), AsyncStream.Of(second), CancellationToken.None));
         _clock.Now = T3.AddMinutes(5);
         var third = second.Concat(Observations(Run3Prices, Prices(Run2Prices), T3, "run-3")).ToList();
         Assert.Equal(new WarehouseLoadResult(194, 1),
-            await _warehouse.LoadAsync("r3", Stream(Products(Run2Prices, Run3Prices)), Stream(third), CancellationToken.None));
+            await _warehouse.LoadAsync("r3", AsyncStream.Of(Products(Run2Prices, Run3Prices)), AsyncStream.Of(third), CancellationToken.None));
         _clock.Now = T3.AddHours(1);
         Assert.Equal(new WarehouseLoadResult(194, 0),
-            await _warehouse.LoadAsync("r3-again", Stream(Products(Run2Prices, Run3Prices)), Stream(third), CancellationToken.None));
+            await _warehouse.LoadAsync("r3-again", AsyncStream.Of(Products(Run2Prices, Run3Prices)), AsyncStream.Of(third), CancellationToken.None));
     }
 
     [Fact]

@@ -29,6 +29,9 @@ public sealed class AwsIngestionFixture : IAsyncLifetime
 
     public HttpClient Api { get; private set; } = null!;
 
+    /// <summary>The webhook every event goes to (the outbox and markers live in the DynamoDB runs table).</summary>
+    public WebhookReceiver Webhook { get; private set; } = null!;
+
     /// <summary>The first run, ended (and its warehouse refresh too).</summary>
     public RunDto FirstRun { get; private set; } = null!;
 
@@ -36,7 +39,11 @@ public sealed class AwsIngestionFixture : IAsyncLifetime
     {
         Stack = await AwsStack.CreateAsync("ingest");
         Catalog = await FixtureCatalogServer.StartAsync();
+        Webhook = await WebhookReceiver.StartAsync();
         var settings = Stack.Settings();
+        settings["Pipeline:Notifications:PollInterval"] = "00:00:00.200";
+        settings["Pipeline:Notifications:Webhooks:0:Url"] = Webhook.Url.ToString();
+        settings["Pipeline:Notifications:Webhooks:0:Secret"] = "aws-webhook-secret";
         _app = new PipelineAppFactory(Catalog, settings);
         Host = AwsStack.StartHost(_app, settings);
         Api = Host.CreateClient();
@@ -49,6 +56,7 @@ public sealed class AwsIngestionFixture : IAsyncLifetime
         Api?.Dispose();
         if (_app is not null) await _app.DisposeAsync(); // disposes the derived host too
         if (Catalog is not null) await Catalog.DisposeAsync();
+        if (Webhook is not null) await Webhook.DisposeAsync();
         if (Stack is not null) await Stack.DisposeAsync();
     }
 }
@@ -94,6 +102,30 @@ public sealed class AwsIngestionTests(AwsIngestionFixture fixture) : IClassFixtu
         Assert.Equal(byId.Keys.Order(StringComparer.Ordinal), observations.Select(o => o["pk"].S).Order(StringComparer.Ordinal));
         Assert.All(observations, o => Assert.Equal(Run.RunId, o["runId"].S));
         Assert.Equal(Products, await fixture.Host.Services.GetRequiredService<IProductStore>().CountAsync("dummyjson", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_run_and_the_checks_after_its_refresh_go_through_the_DynamoDB_outbox_to_the_webhook()
+    {
+        var posted = await Eventually.WaitForAsync(
+            () => Task.FromResult(fixture.Webhook.Requests.FirstOrDefault(r => r.Type == "run.succeeded" && r.Text.Contains(Run.RunId, StringComparison.Ordinal))),
+            r => r is not null, TimeSpan.FromSeconds(60), "run.succeeded for the first run");
+        Assert.True(Pipeline.Core.Trust.WebhookSignature.Verify("aws-webhook-secret", posted!.Body, posted.Header("X-Pipeline-Signature")));
+        var deliveries = await Eventually.WaitForAsync(
+            async () => (await fixture.Api.GetFromJsonAsync<ItemsResponse<DeliveryDto>>("/api/notifications/deliveries", ApiCalls.Json))!.Items,
+            d => d.Any(x => x.Id == posted.Header("X-Pipeline-Delivery") && x.Status == "delivered"), TimeSpan.FromSeconds(30), "the delivery recorded in DynamoDB");
+        Assert.Equal(1, deliveries.Single(x => x.Id == posted.Header("X-Pipeline-Delivery")).Attempts);
+
+        // The checks after the run's refresh, recorded in DynamoDB: all five passed for dummyjson, none posted as failed.
+        var checks = await Eventually.WaitForAsync(
+            async () => (await fixture.Api.GetFromJsonAsync<ItemsResponse<CheckDto>>(
+                "/api/quality/history?source=dummyjson&limit=100", ApiCalls.Json))!.Items.Where(c => c.RefreshId == Run.Refresh!.RefreshId).ToList(),
+            c => c.Count == 5, TimeSpan.FromSeconds(60), "the data checks after the first run's refresh");
+        Assert.Equal(["freshness", "reconciliation", "required-fields", "unique-ids", "valid-prices"], checks.Select(c => c.Check).Order(StringComparer.Ordinal));
+        Assert.All(checks, c => Assert.Equal("passed", c.Status));
+        Assert.DoesNotContain(fixture.Webhook.Requests, r => r.Type == "check.failed");
+        var sources = (await fixture.Api.GetFromJsonAsync<ItemsResponse<SourceDto>>("/api/sources", ApiCalls.Json))!.Items;
+        Assert.Equal(("fresh", Run.RunId), sources.Where(s => s.Source == "dummyjson").Select(s => (s.Freshness, s.LastRunId)).Single());
     }
 
     [Fact]
