@@ -196,6 +196,13 @@ public sealed class BigQueryWarehouse : IWarehouse
     }
 
     /// <inheritdoc />
+    /// <summary>The dataset's metadata (a free call, unlike a query).</summary>
+    public async Task PingAsync(CancellationToken ct)
+    {
+        if (await _client.GetDatasetAsync(_options.DatasetId, ct).ConfigureAwait(false) is null)
+            throw new InvalidOperationException($"BigQuery dataset '{_options.DatasetId}' does not exist.");
+    }
+
     public async Task<DateTimeOffset?> AsOfAsync(CancellationToken ct)
     {
         var result = await _client.QueryAsync(BigQueryWarehouseSql.AsOf(), ct).ConfigureAwait(false);

@@ -114,6 +114,16 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable, IDisposable
 
     public async Task EnsureSchemaAsync(CancellationToken ct) => await OpenDatabaseAsync(ct).ConfigureAwait(false);
 
+    /// <summary>
+    /// The database instance is open in this process (opened now if it was not): no query, so a busy warehouse (metric
+    /// queries from many users, a load) does not make the health check time out.
+    /// </summary>
+    public async Task PingAsync(CancellationToken ct)
+    {
+        await OpenDatabaseAsync(ct).ConfigureAwait(false);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+    }
+
     public async Task<WarehouseLoadResult> LoadAsync(
         string refreshId, IAsyncEnumerable<Product> products, IAsyncEnumerable<PriceObservation> observations, CancellationToken ct)
     {

@@ -6,7 +6,8 @@ namespace Pipeline.Adapters.Local;
 
 /// <summary>
 /// The notification outbox: webhook deliveries (one row each, found due by status and next attempt) and the notifier's
-/// markers. Every conditional write is one statement whose changed-row count says whether it won.
+/// markers (with the time each was last written, for pruning). Every conditional write is one statement whose changed-row
+/// count says whether it won.
 /// </summary>
 public sealed partial class SqliteRunStore : INotificationOutbox
 {
@@ -17,8 +18,17 @@ public sealed partial class SqliteRunStore : INotificationOutbox
             next_attempt_at INTEGER);
         CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
         CREATE INDEX IF NOT EXISTS webhook_deliveries_created ON webhook_deliveries (created_at DESC);
-        CREATE TABLE IF NOT EXISTS notifier_markers (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS notifier_markers (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER) WITHOUT ROWID;
         """;
+
+    /// <summary>
+    /// Stores written before markers had a time get the column; their markers keep it null, which pruning takes for old.
+    /// </summary>
+    private static void MigrateOutbox(SqliteWriteSession session)
+    {
+        if (session.Statement("SELECT count(*) FROM pragma_table_info('notifier_markers') WHERE name = 'updated_at'").ScalarInt64() == 0)
+            session.Execute("ALTER TABLE notifier_markers ADD COLUMN updated_at INTEGER;");
+    }
 
     private const string DeliveryColumns =
         "id, event_id, type, webhook, url, body, created_at, status, attempts, last_error, last_attempt_at, next_attempt_at";
@@ -94,13 +104,26 @@ public sealed partial class SqliteRunStore : INotificationOutbox
             command => command.With("$expected", expectedAttempts), ct);
     }
 
-    public Task UpdateDeliveryAsync(WebhookDelivery delivery, CancellationToken ct)
+    public Task<bool> TryRecordOutcomeAsync(WebhookDelivery delivery, int expectedAttempts, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        return UpdateAttemptAsync(delivery, "", _ => { }, ct);
+        return UpdateAttemptAsync(delivery, "AND status = 'pending' AND attempts = $expected",
+            command => command.With("$expected", expectedAttempts), ct);
     }
 
-    /// <summary>Writes the attempt's fields (status, attempts, last error and times) of a stored delivery; true when it was changed.</summary>
+    /// <summary>One statement on the creation index; pending deliveries are never deleted.</summary>
+    public Task<int> PruneDeliveriesAsync(DateTimeOffset before, CancellationToken ct) => db.WriteAsync(session =>
+    {
+        using var command = session.Connection.CreateCommand();
+        command.CommandText = "DELETE FROM webhook_deliveries WHERE created_at < $before AND status IN ('delivered', 'failed')";
+        command.With("$before", before.ToUnixMs());
+        return command.ExecuteNonQuery();
+    }, ct);
+
+    /// <summary>
+    /// Writes the attempt's fields (status, attempts, last error and times) of a stored delivery when
+    /// <paramref name="condition"/> holds too; true when it was changed.
+    /// </summary>
     private Task<bool> UpdateAttemptAsync(WebhookDelivery delivery, string condition, Action<SqliteCommand> bind, CancellationToken ct) =>
         db.WriteAsync(session =>
         {
@@ -138,11 +161,32 @@ public sealed partial class SqliteRunStore : INotificationOutbox
         {
             using var command = session.Connection.CreateCommand();
             command.CommandText = expected is null
-                ? "INSERT INTO notifier_markers (key, value) VALUES ($key, $value) ON CONFLICT (key) DO NOTHING"
-                : "UPDATE notifier_markers SET value = $value WHERE key = $key AND value = $expected";
-            command.With("$key", key).With("$value", value);
+                ? "INSERT INTO notifier_markers (key, value, updated_at) VALUES ($key, $value, $now) ON CONFLICT (key) DO NOTHING"
+                : "UPDATE notifier_markers SET value = $value, updated_at = $now WHERE key = $key AND value = $expected";
+            command.With("$key", key).With("$value", value).With("$now", DateTimeOffset.UtcNow.ToUnixMs());
             if (expected is not null) command.With("$expected", expected);
             return command.ExecuteNonQuery() == 1;
+        }, ct);
+    }
+
+    /// <summary>
+    /// One statement from the prefix on in key order; a marker without a time (written before markers had one) counts as
+    /// old. The prefix holds a ':' as the DynamoDB store needs (it lists markers by the key up to its first ':').
+    /// </summary>
+    public Task<int> PruneMarkersAsync(string prefix, DateTimeOffset before, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        if (!prefix.Contains(':', StringComparison.Ordinal))
+            throw new ArgumentException("A marker prefix holds a ':' (e.g. 'raised:').", nameof(prefix));
+        return db.WriteAsync(session =>
+        {
+            using var command = session.Connection.CreateCommand();
+            command.CommandText = """
+                DELETE FROM notifier_markers
+                WHERE key >= $prefix AND substr(key, 1, length($prefix)) = $prefix AND (updated_at IS NULL OR updated_at < $before)
+                """;
+            command.With("$prefix", prefix).With("$before", before.ToUnixMs());
+            return command.ExecuteNonQuery();
         }, ct);
     }
 

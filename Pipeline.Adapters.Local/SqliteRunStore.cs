@@ -34,6 +34,8 @@ public sealed partial class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdem
             // Stores written before runs had a timeline, a parent and a page list get the columns (null for old runs).
             if (session.Statement("SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'parent_run_id'").ScalarInt64() == 0)
                 session.Execute(string.Join(" ", TimelineColumnDefinitions.Select(c => $"ALTER TABLE runs ADD COLUMN {c};")));
+            MigrateQuality(session);
+            MigrateOutbox(session);
         }, ct).ConfigureAwait(false);
     }
 

@@ -12,13 +12,15 @@ namespace Pipeline.Adapters.Aws.DynamoDb;
 /// a pending delivery has a second item, its due pointer, listed under <c>deliveries-due</c> by the time of its next attempt.
 /// The delivery item is the truth; the pointer only says where to look:
 /// <list type="bullet">
-/// <item>enqueue writes the pointer first, then the delivery (condition: absent); a crash in between leaves a pointer to
-/// nothing, skipped (and deleted once an hour old);</item>
-/// <item>a claim or an update writes the delivery first, then moves the pointer to its next attempt or
-/// deletes it when the delivery is no longer waiting; a crash in between leaves the pointer at the claim's time (a retry
-/// due sooner waits at most until the claim's lease ends) or stale, and <see cref="DueDeliveriesAsync"/> checks every
-/// delivery it finds (and deletes pointers of ended deliveries).</item>
+/// <item>enqueue writes the pointer first (condition: no pointer), then the delivery (condition: absent). A crash in
+/// between leaves a pointer to nothing, skipped (and deleted once it was written an hour ago). When the delivery exists,
+/// the enqueue changes nothing: a pointer it wrote is deleted again unless the stored delivery is waiting;</item>
+/// <item>a claim or an outcome writes the delivery first (condition: pending with the attempts expected), then moves
+/// the pointer to its next attempt or deletes it when the delivery is no longer waiting; a crash in between leaves the
+/// pointer at the claim's time (a retry due sooner waits at most until the claim's lease ends) or stale, and
+/// <see cref="DueDeliveriesAsync"/> checks every delivery it finds (and deletes pointers of ended deliveries).</item>
 /// </list>
+/// Markers carry the time they were last written and are listed on the index by key prefix and that time, for pruning.
 /// </summary>
 public sealed partial class DynamoDbRunStore : INotificationOutbox
 {
@@ -29,9 +31,25 @@ public sealed partial class DynamoDbRunStore : INotificationOutbox
     {
         ArgumentNullException.ThrowIfNull(delivery);
         delivery = Stored(delivery);
-        if (D.IsWaiting(delivery))
-            await _db.PutItemAsync(new PutItemRequest { TableName = Table, Item = D.ToDueItem(delivery) }, ct).ConfigureAwait(false);
-        return await PutIfAsync(D.ToItem(delivery), "attribute_not_exists(#pk)", new() { ["#pk"] = R.Pk }, null, ct).ConfigureAwait(false);
+        var pointer = D.IsWaiting(delivery) ? D.ToDueItem(delivery, _clock.GetUtcNow()) : null;
+        // An existing pointer belongs to a waiting delivery (or to an enqueue under way): left as it is.
+        var pointed = pointer is not null
+            && await PutIfAsync(pointer, "attribute_not_exists(#pk)", new() { ["#pk"] = R.Pk }, null, ct).ConfigureAwait(false);
+        if (await PutIfAsync(D.ToItem(delivery), "attribute_not_exists(#pk)", new() { ["#pk"] = R.Pk }, null, ct).ConfigureAwait(false))
+        {
+            // A new delivery whose pointer was there already (left by a crashed enqueue of this id, which a due read may be
+            // deleting as an orphan right now): written afresh.
+            if (pointer is not null && !pointed)
+                await _db.PutItemAsync(new PutItemRequest { TableName = Table, Item = pointer }, ct).ConfigureAwait(false);
+            return true;
+        }
+        // The delivery exists: the pointer just written is kept only for a delivery waiting for it (one whose own enqueue
+        // wrote the delivery first, concurrently); an ended delivery keeps none.
+        if (!pointed) return false;
+        var stored = await GetDeliveryAsync(delivery.Id, ct).ConfigureAwait(false);
+        if (stored is null || !D.IsWaiting(stored))
+            await DeletePointerAsync(D.Partition(delivery.Id), pointer![R.ListSk].S, null, ct).ConfigureAwait(false);
+        return false;
     }
 
     public async Task<WebhookDelivery?> GetDeliveryAsync(string id, CancellationToken ct)
@@ -75,12 +93,13 @@ public sealed partial class DynamoDbRunStore : INotificationOutbox
                 var sortKey = pointer[R.ListSk].S;
                 if (!byPk.TryGetValue(pk, out var item))
                 {
+                    // A crashed enqueue's, or one whose delivery is being written right now: deleted once written an hour ago.
                     if (ParseTime(sortKey[..sortKey.IndexOf('#', StringComparison.Ordinal)]) < now - OrphanPointerAge)
-                        await DeletePointerAsync(pk, sortKey, ct).ConfigureAwait(false);
+                        await DeletePointerAsync(pk, sortKey, _clock.GetUtcNow() - OrphanPointerAge, ct).ConfigureAwait(false);
                     continue;
                 }
                 var delivery = D.FromItem(item);
-                if (delivery.Status != DeliveryStatus.Pending) await DeletePointerAsync(pk, sortKey, ct).ConfigureAwait(false);
+                if (delivery.Status != DeliveryStatus.Pending) await DeletePointerAsync(pk, sortKey, null, ct).ConfigureAwait(false);
                 else if (delivery.NextAttemptAt <= now) due.Add(delivery);
             }
             request.ExclusiveStartKey = response.LastEvaluatedKey;
@@ -99,12 +118,50 @@ public sealed partial class DynamoDbRunStore : INotificationOutbox
         return true;
     }
 
-    public async Task UpdateDeliveryAsync(WebhookDelivery delivery, CancellationToken ct)
+    public async Task<bool> TryRecordOutcomeAsync(WebhookDelivery delivery, int expectedAttempts, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(delivery);
         delivery = Stored(delivery);
-        if (await UpdateAttemptAsync(delivery, null, [], ct).ConfigureAwait(false))
-            await MovePointerAsync(delivery, ct).ConfigureAwait(false);
+        if (!await UpdateAttemptAsync(delivery, "#status = :pending AND #attempts = :expected",
+                new() { [":pending"] = S(D.ToWire(DeliveryStatus.Pending)), [":expected"] = N(expectedAttempts) }, ct).ConfigureAwait(false))
+            return false;
+        await MovePointerAsync(delivery, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// The <c>deliveries</c> listing up to <paramref name="before"/>, oldest first, a page at a time; of each page's deliveries
+    /// (read consistently) the ended ones are deleted with their pointer, if any. An ended delivery never becomes pending
+    /// again, so the deletes need no condition.
+    /// </summary>
+    public async Task<int> PruneDeliveriesAsync(DateTimeOffset before, CancellationToken ct)
+    {
+        var pruned = 0;
+        var request = new QueryRequest
+        {
+            TableName = Table,
+            IndexName = DynamoDbTables.RecentIndex,
+            // listSk is createdAt#id: an entry sorts before the bare time exactly when it was created before it.
+            KeyConditionExpression = "#list = :list AND #sort < :before",
+            ExpressionAttributeNames = new() { ["#list"] = R.ListPk, ["#sort"] = R.ListSk },
+            ExpressionAttributeValues = new() { [":list"] = S(D.DeliveriesList), [":before"] = S(FormatTime(before)) },
+            ScanIndexForward = true,
+            Limit = DynamoDbBatches.MaxGetBatch,
+        };
+        do
+        {
+            var response = await _db.QueryAsync(request, ct).ConfigureAwait(false);
+            var keys = (response.Items ?? []).Select(e => new Dictionary<string, AttributeValue> { [R.Pk] = e[R.Pk], [R.Sk] = e[R.Sk] }).ToList();
+            var ended = (await _batches.GetAsync(Table, keys, consistentRead: true, null, null, ct).ConfigureAwait(false))
+                .Select(D.FromItem).Where(d => d.Status != DeliveryStatus.Pending).ToList();
+            var deletes = ended
+                .SelectMany(d => new[] { new WriteRequest(new DeleteRequest(D.DeliveryKey(d.Id))), new WriteRequest(new DeleteRequest(D.DueKey(d.Id))) })
+                .ToList();
+            await _batches.WriteAsync(Table, deletes, ct).ConfigureAwait(false);
+            pruned += ended.Count;
+            request.ExclusiveStartKey = response.LastEvaluatedKey;
+        } while (request.ExclusiveStartKey is { Count: > 0 });
+        return pruned;
     }
 
     /// <summary>Newest first (by createdAt).</summary>
@@ -123,10 +180,47 @@ public sealed partial class DynamoDbRunStore : INotificationOutbox
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         ArgumentNullException.ThrowIfNull(value);
-        var item = new Dictionary<string, AttributeValue>(D.MarkerKey(key)) { [D.Value] = S(value), ["updatedAt"] = Time(_clock.GetUtcNow()) };
+        var item = D.ToMarkerItem(key, value, _clock.GetUtcNow());
         return expected is null
             ? PutIfAsync(item, "attribute_not_exists(#pk)", new() { ["#pk"] = R.Pk }, null, ct)
             : PutIfAsync(item, "#value = :expected", new() { ["#value"] = D.Value }, new() { [":expected"] = S(expected) }, ct);
+    }
+
+    /// <summary>
+    /// The markers' index partition of the prefix (which must hold a ':', as it names that partition), up to
+    /// <paramref name="before"/>, oldest first; each marker whose key starts with the prefix is deleted unless it was
+    /// written again since it was listed.
+    /// </summary>
+    public async Task<int> PruneMarkersAsync(string prefix, DateTimeOffset before, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        if (!prefix.Contains(':', StringComparison.Ordinal))
+            throw new ArgumentException("A marker prefix holds a ':' (e.g. 'raised:'): markers are listed by the key up to its first ':'.", nameof(prefix));
+        var pruned = 0;
+        var request = new QueryRequest
+        {
+            TableName = Table,
+            IndexName = DynamoDbTables.RecentIndex,
+            KeyConditionExpression = "#list = :list AND #sort < :before",
+            ExpressionAttributeNames = new() { ["#list"] = R.ListPk, ["#sort"] = R.ListSk },
+            ExpressionAttributeValues = new() { [":list"] = S(D.MarkerList(prefix)), [":before"] = S(FormatTime(before)) },
+            ScanIndexForward = true,
+        };
+        do
+        {
+            var response = await _db.QueryAsync(request, ct).ConfigureAwait(false);
+            foreach (var entry in response.Items ?? [])
+            {
+                var sortKey = entry[R.ListSk].S;
+                var key = D.MarkerKeyOf(sortKey);
+                if (!key.StartsWith(prefix, StringComparison.Ordinal)) continue;
+                if (await DeleteIfAsync(D.MarkerKey(key), "#sort = :seen", new() { ["#sort"] = R.ListSk }, new() { [":seen"] = S(sortKey) }, ct)
+                        .ConfigureAwait(false))
+                    pruned++;
+            }
+            request.ExclusiveStartKey = response.LastEvaluatedKey;
+        } while (request.ExclusiveStartKey is { Count: > 0 });
+        return pruned;
     }
 
     /// <summary>The delivery as it is stored (its last error cut to <see cref="MaxErrorLength"/>).</summary>
@@ -184,28 +278,48 @@ public sealed partial class DynamoDbRunStore : INotificationOutbox
     private async Task MovePointerAsync(WebhookDelivery delivery, CancellationToken ct)
     {
         if (D.IsWaiting(delivery))
-            await _db.PutItemAsync(new PutItemRequest { TableName = Table, Item = D.ToDueItem(delivery) }, ct).ConfigureAwait(false);
+            await _db.PutItemAsync(new PutItemRequest { TableName = Table, Item = D.ToDueItem(delivery, _clock.GetUtcNow()) }, ct).ConfigureAwait(false);
         else
             await _db.DeleteItemAsync(new DeleteItemRequest { TableName = Table, Key = D.DueKey(delivery.Id) }, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Deletes a due pointer unless it has moved since it was read.</summary>
-    private async Task DeletePointerAsync(string pk, string sortKey, CancellationToken ct)
+    /// <summary>
+    /// Deletes a due pointer unless it has moved since it was read (the delivery is waiting again) or, given
+    /// <paramref name="writtenBefore"/>, was written since then (pointers written before they had a time count as old).
+    /// </summary>
+    private Task DeletePointerAsync(string pk, string sortKey, DateTimeOffset? writtenBefore, CancellationToken ct)
+    {
+        var names = new Dictionary<string, string> { ["#sort"] = R.ListSk };
+        var values = new Dictionary<string, AttributeValue> { [":seen"] = S(sortKey) };
+        var condition = "#sort = :seen";
+        if (writtenBefore is { } cutoff)
+        {
+            names["#updatedAt"] = D.UpdatedAt;
+            values[":cutoff"] = Time(cutoff);
+            condition += " AND (attribute_not_exists(#updatedAt) OR #updatedAt < :cutoff)";
+        }
+        return DeleteIfAsync(new() { [R.Pk] = S(pk), [R.Sk] = S(D.DueSk) }, condition, names, values, ct);
+    }
+
+    /// <summary>Deletes the item when the condition holds; false when it does not (or the item is gone).</summary>
+    private async Task<bool> DeleteIfAsync(Dictionary<string, AttributeValue> key, string condition, Dictionary<string, string> names,
+        Dictionary<string, AttributeValue> values, CancellationToken ct)
     {
         try
         {
             await _db.DeleteItemAsync(new DeleteItemRequest
             {
                 TableName = Table,
-                Key = new() { [R.Pk] = S(pk), [R.Sk] = S(D.DueSk) },
-                ConditionExpression = "#sort = :seen",
-                ExpressionAttributeNames = new() { ["#sort"] = R.ListSk },
-                ExpressionAttributeValues = new() { [":seen"] = S(sortKey) },
+                Key = key,
+                ConditionExpression = condition,
+                ExpressionAttributeNames = names,
+                ExpressionAttributeValues = values,
             }, ct).ConfigureAwait(false);
+            return true;
         }
         catch (ConditionalCheckFailedException)
         {
-            // Moved (the delivery is waiting again) or already gone.
+            return false;
         }
     }
 }

@@ -120,6 +120,46 @@ public sealed partial class DynamoDbRunStore : IQualityStore
         return results;
     }
 
+    /// <summary>
+    /// The latest results first (one query), then the <c>quality</c> listing up to <paramref name="before"/>, oldest first, a
+    /// page at a time: a result is deleted when it is older than its (check, source)'s latest. One newer than the latest
+    /// read, or of a (check, source) without one yet, was recorded meanwhile (or the latest item lags after a crash) and is
+    /// kept for the next prune. History items are never changed, so the deletes need no condition.
+    /// </summary>
+    public async Task<int> PruneChecksAsync(DateTimeOffset before, CancellationToken ct)
+    {
+        var latest = (await LatestChecksAsync(ct).ConfigureAwait(false)).ToDictionary(r => (r.Check, r.Source), r => r.CheckedAt);
+        var pruned = 0;
+        var request = new QueryRequest
+        {
+            TableName = Table,
+            IndexName = DynamoDbTables.RecentIndex,
+            // listSk is checkedAt#check#source: an entry sorts before the bare time exactly when it was checked before it.
+            KeyConditionExpression = "#list = :list AND #sort < :before",
+            ExpressionAttributeNames = new() { ["#list"] = R.ListPk, ["#sort"] = R.ListSk },
+            ExpressionAttributeValues = new() { [":list"] = S(Q.HistoryList), [":before"] = S(FormatTime(before)) },
+            ScanIndexForward = true,
+            Limit = 500,
+        };
+        do
+        {
+            var response = await _db.QueryAsync(request, ct).ConfigureAwait(false);
+            var deletes = new List<WriteRequest>();
+            foreach (var entry in response.Items ?? [])
+            {
+                if (Q.ParseHistoryPartition(entry[R.Pk].S) is not { } checkAndSource
+                    || !latest.TryGetValue(checkAndSource, out var latestAt)
+                    || ParseTime(entry[R.Sk].S) >= latestAt)
+                    continue;
+                deletes.Add(new WriteRequest(new DeleteRequest(new() { [R.Pk] = entry[R.Pk], [R.Sk] = entry[R.Sk] })));
+            }
+            await _batches.WriteAsync(Table, deletes, ct).ConfigureAwait(false);
+            pruned += deletes.Count;
+            request.ExclusiveStartKey = response.LastEvaluatedKey;
+        } while (request.ExclusiveStartKey is { Count: > 0 });
+        return pruned;
+    }
+
     /// <summary>Puts the item when the condition holds; false when it does not.</summary>
     private async Task<bool> PutIfAsync(Dictionary<string, AttributeValue> item, string condition, Dictionary<string, string> names,
         Dictionary<string, AttributeValue>? values, CancellationToken ct)

@@ -28,6 +28,13 @@ internal static class QualityItems
     /// <summary>The history partition of one (check, source); names of checks and sources hold no '#'.</summary>
     public static string HistoryPartition(string check, string source) => $"quality#{check}#{source}";
 
+    /// <summary>The (check, source) a history partition names, or null for another partition.</summary>
+    public static (string Check, string Source)? ParseHistoryPartition(string pk)
+    {
+        var parts = pk.Split('#');
+        return parts is ["quality", var check, var source] ? (check, source) : null;
+    }
+
     public static Dictionary<string, AttributeValue> HistoryKey(CheckResult result) =>
         new() { [R.Pk] = S(HistoryPartition(result.Check, result.Source)), [R.Sk] = S(FormatTime(result.CheckedAt)) };
 

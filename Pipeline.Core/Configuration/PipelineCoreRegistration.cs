@@ -73,6 +73,7 @@ public static class PipelineCoreRegistration
         services.AddSingleton<IValidateOptions<NotificationOptions>, NotificationOptionsValidator>();
         services.TryAddSingleton<ISourceSchedules, NoSourceSchedules>();
         services.TryAddSingleton<DeliverySignal>();
+        services.TryAddSingleton<SourceFreshnessService.Memo>();
         services.AddTransient<SourceFreshnessService>();
         services.AddTransient<DataChecks>();
         services.AddTransient<Notifier>();

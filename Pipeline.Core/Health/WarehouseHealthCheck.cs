@@ -5,5 +5,5 @@ namespace Pipeline.Core.Health;
 internal sealed class WarehouseHealthCheck(IWarehouse warehouse, IEnumerable<IBackendCondition> conditions)
     : BackendHealthCheck("warehouse", warehouse.ProviderName, conditions)
 {
-    protected override Task ProbeAsync(CancellationToken ct) => warehouse.AsOfAsync(ct);
+    protected override Task ProbeAsync(CancellationToken ct) => warehouse.PingAsync(ct);
 }

@@ -24,8 +24,15 @@ public interface INotificationOutbox
     /// </summary>
     Task<bool> TryClaimAttemptAsync(WebhookDelivery claimed, int expectedAttempts, CancellationToken ct);
 
-    /// <summary>Records an attempt's outcome (delivered, pending with its next time, or failed).</summary>
-    Task UpdateDeliveryAsync(WebhookDelivery delivery, CancellationToken ct);
+    /// <summary>
+    /// Records an attempt's outcome (delivered, pending with its next time, or failed) only if the stored delivery is still
+    /// pending with <paramref name="expectedAttempts"/> attempts (the attempt this caller claimed): a late writer whose
+    /// claim lapsed never undoes a newer attempt's outcome. True when written.
+    /// </summary>
+    Task<bool> TryRecordOutcomeAsync(WebhookDelivery delivery, int expectedAttempts, CancellationToken ct);
+
+    /// <summary>Deletes delivered and failed deliveries created before <paramref name="before"/>; returns how many.</summary>
+    Task<int> PruneDeliveriesAsync(DateTimeOffset before, CancellationToken ct);
 
     /// <summary>Newest deliveries first (by creation), at most <paramref name="limit"/> (1-1000).</summary>
     Task<IReadOnlyList<WebhookDelivery>> RecentDeliveriesAsync(int limit, CancellationToken ct);
@@ -38,4 +45,11 @@ public interface INotificationOutbox
     /// false when another writer changed it first, so that a transition is acted on once.
     /// </summary>
     Task<bool> TrySetMarkerAsync(string key, string? expected, string value, CancellationToken ct);
+
+    /// <summary>
+    /// Deletes the markers whose key starts with <paramref name="prefix"/> (e.g. <c>raised:</c>; a prefix ends at its
+    /// first ':', which it must contain, so that a store can list it without a scan) last written before
+    /// <paramref name="before"/>; returns how many.
+    /// </summary>
+    Task<int> PruneMarkersAsync(string prefix, DateTimeOffset before, CancellationToken ct);
 }

@@ -13,4 +13,7 @@ public interface IQualityStore
 
     /// <summary>Past results, newest first, optionally of one check and/or one source; at most <paramref name="limit"/> (1-1000).</summary>
     Task<IReadOnlyList<CheckResult>> CheckHistoryAsync(string? check, string? source, int limit, CancellationToken ct);
+
+    /// <summary>Deletes results checked before <paramref name="before"/>, never the latest of a (check, source); returns how many.</summary>
+    Task<int> PruneChecksAsync(DateTimeOffset before, CancellationToken ct);
 }

@@ -49,6 +49,12 @@ public interface IWarehouse
     /// </summary>
     Task<IReadOnlyList<WarehouseQuality>> QualityAsync(CancellationToken ct);
 
+    /// <summary>
+    /// Throws unless the warehouse can be reached: cheap, whatever the size of the data, and never a billed query (the
+    /// health check calls it every few seconds).
+    /// </summary>
+    Task PingAsync(CancellationToken ct);
+
     /// <summary>When the warehouse was last loaded, or null when it never was.</summary>
     Task<DateTimeOffset?> AsOfAsync(CancellationToken ct);
 }

@@ -24,7 +24,9 @@ public sealed class FreshnessOptions
         foreach (var source in configuration.GetSection(SourcesSection).GetChildren())
         {
             if (source[Key] is not { } raw || string.IsNullOrWhiteSpace(raw)) continue; // blank: not set
-            if (TimeSpan.TryParse(raw, CultureInfo.InvariantCulture, out var limit) && limit > TimeSpan.Zero) MaxAge[source.Key] = limit;
+            // With a colon: "12" alone would parse as 12 days, not what anyone writing it means.
+            if (raw.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(raw.Trim(), CultureInfo.InvariantCulture, out var limit) && limit > TimeSpan.Zero)
+                MaxAge[source.Key] = limit;
             else Invalid[$"{SourcesSection}:{source.Key}:{Key}"] = raw;
         }
     }

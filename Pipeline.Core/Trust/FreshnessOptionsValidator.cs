@@ -8,5 +8,5 @@ public sealed class FreshnessOptionsValidator : IValidateOptions<FreshnessOption
     public ValidateOptionsResult Validate(string? name, FreshnessOptions options) =>
         options.Invalid.Count == 0
             ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(options.Invalid.Select(i => $"{i.Key} '{i.Value}' is not a positive TimeSpan (e.g. 12:00:00 or 1.00:00:00)."));
+            : ValidateOptionsResult.Fail(options.Invalid.Select(i => $"{i.Key} '{i.Value}' is not a positive TimeSpan in the form [d.]hh:mm[:ss] (e.g. 12:00:00 or 1.00:00:00)."));
 }

@@ -25,6 +25,9 @@ public sealed class NotificationOptions
     /// <summary>Deliveries sent side by side (a slow receiver holds one of them, never a run).</summary>
     public int Concurrency { get; set; } = 4;
 
+    /// <summary>How long ended deliveries, past check results and the notifier's markers are kept.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>The dashboard's public address, for links in messages (optional).</summary>
     public string? DashboardUrl { get; set; }
 

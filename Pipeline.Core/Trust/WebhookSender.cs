@@ -39,8 +39,9 @@ public sealed class WebhookSender(
     {
         var settings = options.Value;
         var now = clock.GetUtcNow();
-        // The claim holds the delivery for twice the timeout: a process that dies mid-attempt leaves it due again after that.
-        var claimed = delivery with { Attempts = delivery.Attempts + 1, LastAttemptAt = now, NextAttemptAt = now + settings.Timeout * 2 };
+        // The claim holds the delivery for longer than an attempt can take (its timeout, a second of grace, the outcome's
+        // write): a process that dies mid-attempt leaves it due again after that, and a late outcome is refused below.
+        var claimed = delivery with { Attempts = delivery.Attempts + 1, LastAttemptAt = now, NextAttemptAt = now + ClaimHold(settings) };
         if (!await outbox.TryClaimAttemptAsync(claimed, delivery.Attempts, ct).ConfigureAwait(false)) return false;
 
         var hook = delivery.Webhook < settings.Webhooks.Count ? settings.Webhooks[delivery.Webhook] : null;
@@ -68,9 +69,13 @@ public sealed class WebhookSender(
             logger.LogWarning("Delivery {DeliveryId} ({Type}) to webhook {Webhook} attempt {Attempt} failed; retrying in {Delay}: {Error}",
                 delivery.Id, delivery.Type, delivery.Webhook, claimed.Attempts, delay, error);
         }
-        await outbox.UpdateDeliveryAsync(ended, CancellationToken.None).ConfigureAwait(false);
+        if (!await outbox.TryRecordOutcomeAsync(ended, claimed.Attempts, CancellationToken.None).ConfigureAwait(false))
+            logger.LogWarning("Delivery {DeliveryId} attempt {Attempt} ended after its claim lapsed; a newer attempt's outcome stands", delivery.Id, claimed.Attempts);
         return true;
     }
+
+    /// <summary>How long a claimed attempt keeps its delivery from other senders.</summary>
+    public static TimeSpan ClaimHold(NotificationOptions settings) => settings.Timeout * 2 + TimeSpan.FromSeconds(30);
 
     /// <summary>Posts the body; null on a 2xx, else why not (status, timeout, connection error).</summary>
     private async Task<string?> PostAsync(WebhookDelivery delivery, WebhookOptions hook, CancellationToken ct)

@@ -123,6 +123,14 @@ public sealed class DataChecksApiTests : IAsyncLifetime
         Assert.Equal(("freshness", "fakestore", "failed", run.Refresh.RefreshId),
             (data.GetProperty("check").GetString(), data.GetProperty("source").GetString(), data.GetProperty("status").GetString(), data.GetProperty("refreshId").GetString()));
         Assert.Equal("a successful run within 0 s", data.GetProperty("expected").GetString());
-        Assert.Single(_receiver.Requests, r => r.Type == "check.failed"); // the other four passed
+        // Every result of that refresh's checks is recorded (they are raised before they are), and every delivery ended:
+        // one check.failed, the other four passed.
+        await Eventually.WaitForAsync(
+            async () => (await api.GetFromJsonAsync<ItemsResponse<CheckDto>>("/api/quality/history?source=fakestore", ApiCalls.Json))!.Items,
+            h => h.Count(c => c.RefreshId == run.Refresh.RefreshId) == 5, TimeSpan.FromSeconds(30), "the five results");
+        await Eventually.WaitForAsync(
+            async () => (await api.GetFromJsonAsync<ItemsResponse<DeliveryDto>>("/api/notifications/deliveries", ApiCalls.Json))!.Items,
+            d => d.All(x => x.Status != "pending"), TimeSpan.FromSeconds(30), "every delivery to end");
+        Assert.Single(_receiver.Requests, r => r.Type == "check.failed");
     }
 }

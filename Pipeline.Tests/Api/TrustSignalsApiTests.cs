@@ -102,10 +102,11 @@ public sealed class TrustSignalsApiTests : IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             ["Pipeline:Notifications:PollInterval"] = "00:00:00.100",
-            ["Pipeline:Notifications:RetryDelay"] = "00:00:01",
+            ["Pipeline:Notifications:RetryDelay"] = "00:00:03",
             ["Pipeline:Notifications:Webhooks:0:Url"] = _receiver.Url.ToString(),
             ["Pipeline:Notifications:Webhooks:0:Events:0"] = "run.succeeded",
         };
+        DateTimeOffset stoppedAt;
         _receiver.Answer(500);
         string deliveryId;
         string dataDirectory;
@@ -119,6 +120,7 @@ public sealed class TrustSignalsApiTests : IAsyncLifetime
             Assert.Equal("500 Internal Server Error", pending!.LastError);
             deliveryId = pending.Id;
         } // stopped while the retry waits
+        stoppedAt = DateTimeOffset.UtcNow;
 
         var second = new PipelineAppFactory(settings: settings, dataDirectory: dataDirectory);
         _apps.Add(second);
@@ -127,17 +129,17 @@ public sealed class TrustSignalsApiTests : IAsyncLifetime
             d => d.Status == "delivered", TimeSpan.FromSeconds(30), "the next process to deliver it");
         Assert.Equal((deliveryId, 2), (delivered.Id, delivered.Attempts));
         Assert.Equal([500, 200], _receiver.Requests.Select(r => r.AnsweredWith));
+        Assert.True(_receiver.Requests[1].At > stoppedAt, "the retry came from the second process, after the first stopped");
         Assert.All(_receiver.Requests, r => Assert.Equal(deliveryId, r.Header("X-Pipeline-Delivery")));
     }
 
     [Fact]
-    public async Task A_hung_endpoint_holds_back_no_run_and_its_deliveries_end_failed_with_the_cause()
+    public async Task Twenty_runs_complete_while_the_receiver_holds_every_delivery_unanswered()
     {
-        _receiver.Hang = true;
+        _receiver.Hold();
         var api = Start(new()
         {
-            ["Pipeline:Notifications:Timeout"] = "00:00:01",
-            ["Pipeline:Notifications:MaxAttempts"] = "2",
+            ["Pipeline:Notifications:Timeout"] = "00:05:00", // an attempt waits as long as it may: nothing else must
             ["Pipeline:Notifications:Webhooks:0:Events:0"] = "run.succeeded",
         });
         var runs = new List<string>();
@@ -147,11 +149,36 @@ public sealed class TrustSignalsApiTests : IAsyncLifetime
             Assert.Equal("succeeded", run.Status);
             runs.Add(run.RunId);
         }
+        // Every run ended while the receiver had not answered a single delivery (it holds them all).
+        await Eventually.WaitForAsync(() => Task.FromResult(_receiver.Held), held => held >= 1, TimeSpan.FromSeconds(30), "a delivery to be held");
+        Assert.DoesNotContain(await DeliveriesAsync(api), d => d.Status != "pending");
         using (var list = await api.GetAsync("/api/ingestions?limit=50")) Assert.Equal(HttpStatusCode.OK, list.StatusCode);
 
+        _receiver.Release();
         var deliveries = await Eventually.WaitForAsync(() => DeliveriesAsync(api),
-            d => d.Count(x => x.Type == "run.succeeded" && x.Status == "failed") == 20, TimeSpan.FromSeconds(90), "every delivery to fail for good");
+            d => d.Count(x => x.Status == "delivered") == 20, TimeSpan.FromSeconds(60), "all 20 deliveries once the receiver answers");
+        Assert.All(deliveries, d => Assert.Equal(1, d.Attempts));
+        Assert.Equal(runs.Order(), _receiver.Requests.Select(r => r.Json.GetProperty("data").GetProperty("runId").GetString()!).Order());
+    }
+
+    [Fact]
+    public async Task A_hung_endpoint_times_out_and_its_deliveries_end_failed_with_the_cause()
+    {
+        _receiver.Hang = true;
+        var api = Start(new()
+        {
+            ["Pipeline:Notifications:Timeout"] = "00:00:01",
+            ["Pipeline:Notifications:MaxAttempts"] = "2",
+            ["Pipeline:Notifications:Webhooks:0:Events:0"] = "run.succeeded",
+        });
+        var runs = new List<string>();
+        for (var i = 0; i < 3; i++)
+            runs.Add((await api.WaitForRunAsync(await api.StartRunAsync("synthetic", new { count = 10, pageSize = 10 }), andRefresh: false)).RunId);
+
+        var deliveries = await Eventually.WaitForAsync(() => DeliveriesAsync(api),
+            d => d.Count(x => x.Status == "failed") == 3, TimeSpan.FromSeconds(60), "every delivery to fail for good");
         Assert.All(deliveries, d => Assert.Equal((2, "timeout after 1 s"), (d.Attempts, d.LastError)));
+        Assert.Equal(6, _receiver.Requests.Count);
         Assert.Equal(runs.Order(), _receiver.Requests.Select(r => r.Json.GetProperty("data").GetProperty("runId").GetString()!).Distinct().Order());
     }
 
@@ -160,12 +187,13 @@ public sealed class TrustSignalsApiTests : IAsyncLifetime
     {
         var api = Start(new()
         {
-            ["Pipeline:Sources:Synthetic:FreshnessMaxAge"] = "00:00:01.500",
+            // Long enough for the monitor to see the fresh state between the runs on a loaded machine.
+            ["Pipeline:Sources:Synthetic:FreshnessMaxAge"] = "00:00:04",
             ["Pipeline:Notifications:Webhooks:0:Events:0"] = "source.stale",
             ["Pipeline:Notifications:Webhooks:0:Events:1"] = "source.fresh",
         });
         var before = await SourcesAsync(api);
-        Assert.Equal(("never", null, "00:00:01.5000000"), (before["synthetic"].Freshness, before["synthetic"].LastSuccessAt, before["synthetic"].MaxAge));
+        Assert.Equal(("never", null, "00:00:04"), (before["synthetic"].Freshness, before["synthetic"].LastSuccessAt, before["synthetic"].MaxAge));
         Assert.Equal("12:00:00", before["dummyjson"].MaxAge); // twice the default schedule's 6 hours
         Assert.Equal("never", before["dummyjson"].Freshness);
 

@@ -85,12 +85,12 @@ public sealed class NotificationsPageTests : MudTestContext
         Configure();
         var outbox = _backends.Runs;
         var now = DateTimeOffset.UtcNow;
-        var delivered = Delivery("d1", NotificationTypes.RunSucceeded, 1, now.AddMinutes(-30));
-        var failed = Delivery("d2", NotificationTypes.CheckFailed, 0, now.AddMinutes(-20));
-        await outbox.EnqueueAsync(delivered, CancellationToken.None);
-        await outbox.EnqueueAsync(failed, CancellationToken.None);
-        await outbox.UpdateDeliveryAsync(delivered with { Status = DeliveryStatus.Delivered, Attempts = 1, LastAttemptAt = now.AddMinutes(-29), NextAttemptAt = null }, CancellationToken.None);
-        await outbox.UpdateDeliveryAsync(failed with
+        // Seeded as they end up after their attempts (the outbox keeps what is enqueued).
+        await outbox.EnqueueAsync(Delivery("d1", NotificationTypes.RunSucceeded, 1, now.AddMinutes(-30)) with
+        {
+            Status = DeliveryStatus.Delivered, Attempts = 1, LastAttemptAt = now.AddMinutes(-29), NextAttemptAt = null,
+        }, CancellationToken.None);
+        await outbox.EnqueueAsync(Delivery("d2", NotificationTypes.CheckFailed, 0, now.AddMinutes(-20)) with
         {
             Status = DeliveryStatus.Failed, Attempts = 5, LastAttemptAt = now.AddMinutes(-3), LastError = "500 Internal Server Error", NextAttemptAt = null,
         }, CancellationToken.None);

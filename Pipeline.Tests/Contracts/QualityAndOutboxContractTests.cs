@@ -41,6 +41,23 @@ public abstract class QualityAndOutboxContractTests<TStore> : IAsyncLifetime
     private static async Task<List<string>> DueIdsAsync(TStore store, DateTimeOffset now, int limit = 100) =>
         (await store.DueDeliveriesAsync(now, limit, CancellationToken.None)).Select(d => d.Id).ToList();
 
+    /// <summary>
+    /// One attempt as the sender makes it: claims the stored delivery's next attempt at <paramref name="at"/> (held for five
+    /// minutes), then records the outcome that <paramref name="outcome"/> makes of the claim. Returns the outcome.
+    /// </summary>
+    private static async Task<WebhookDelivery> AttemptAsync(TStore store, string id, DateTimeOffset at, Func<WebhookDelivery, WebhookDelivery> outcome)
+    {
+        var stored = await store.GetDeliveryAsync(id, CancellationToken.None) ?? throw new InvalidOperationException($"No delivery '{id}'.");
+        var claimed = stored with { Attempts = stored.Attempts + 1, LastAttemptAt = at, NextAttemptAt = at.AddMinutes(5) };
+        Assert.True(await store.TryClaimAttemptAsync(claimed, stored.Attempts, CancellationToken.None));
+        var ended = outcome(claimed);
+        Assert.True(await store.TryRecordOutcomeAsync(ended, claimed.Attempts, CancellationToken.None));
+        return ended;
+    }
+
+    private static WebhookDelivery Delivered(WebhookDelivery claimed) =>
+        claimed with { Status = DeliveryStatus.Delivered, LastError = null, NextAttemptAt = null };
+
     // ---------------------------------------------------------------- data checks
 
     [Fact]
@@ -100,6 +117,29 @@ public abstract class QualityAndOutboxContractTests<TStore> : IAsyncLifetime
 
         Assert.Equal([result], await store.CheckHistoryAsync(null, null, 100, CancellationToken.None));
         Assert.Equal([result], await store.LatestChecksAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Pruning_deletes_results_checked_before_the_time_but_never_the_latest_of_a_check_and_source()
+    {
+        var store = await CreateStoreAsync();
+        var before = T0.AddDays(-1);
+        var pricesNow = Passed(DataCheckNames.ValidPrices, "dummyjson", T0);
+        var idsLatest = Failed(DataCheckNames.UniqueIds, "dummyjson", T0.AddDays(-2), "2 duplicate ids");
+        var fakestoreOnly = Passed(DataCheckNames.ValidPrices, "fakestore", T0.AddDays(-3));
+        var atTheTime = Passed(DataCheckNames.ValidPrices, "dummyjson", before);
+        await store.RecordChecksAsync(
+            [
+                Passed(DataCheckNames.ValidPrices, "dummyjson", T0.AddDays(-3)), Passed(DataCheckNames.ValidPrices, "dummyjson", T0.AddDays(-2)),
+                atTheTime, pricesNow, Passed(DataCheckNames.UniqueIds, "dummyjson", T0.AddDays(-3)), idsLatest, fakestoreOnly,
+            ],
+            CancellationToken.None);
+
+        Assert.Equal(3, await store.PruneChecksAsync(before, CancellationToken.None));
+
+        Assert.Equal([pricesNow, atTheTime, idsLatest, fakestoreOnly], await store.CheckHistoryAsync(null, null, 100, CancellationToken.None));
+        Assert.Equal([idsLatest, pricesNow, fakestoreOnly], await store.LatestChecksAsync(CancellationToken.None));
+        Assert.Equal(0, await store.PruneChecksAsync(before, CancellationToken.None));
     }
 
     // ---------------------------------------------------------------- deliveries
@@ -166,23 +206,83 @@ public abstract class QualityAndOutboxContractTests<TStore> : IAsyncLifetime
         foreach (var id in new[] { "d-ok", "d-failed", "d-retry" }) await store.EnqueueAsync(NewDelivery(id, T0), CancellationToken.None);
         Assert.Equal(["d-failed", "d-ok", "d-retry"], await DueIdsAsync(store, T0));
 
-        var delivered = NewDelivery("d-ok", T0) with { Status = DeliveryStatus.Delivered, Attempts = 1, LastAttemptAt = T0.AddSeconds(1), NextAttemptAt = null };
-        var failed = NewDelivery("d-failed", T0) with
-        {
-            Status = DeliveryStatus.Failed, Attempts = 6, LastAttemptAt = T0.AddSeconds(2), LastError = "HTTP 410 Gone", NextAttemptAt = null,
-        };
-        var retry = NewDelivery("d-retry", T0) with { Attempts = 1, LastAttemptAt = T0.AddSeconds(3), LastError = "HTTP 503", NextAttemptAt = T0.AddMinutes(2) };
-        await store.UpdateDeliveryAsync(delivered, CancellationToken.None);
-        await store.UpdateDeliveryAsync(failed, CancellationToken.None);
-        await store.UpdateDeliveryAsync(retry, CancellationToken.None);
+        var delivered = await AttemptAsync(store, "d-ok", T0.AddSeconds(1), Delivered);
+        var failed = await AttemptAsync(store, "d-failed", T0.AddSeconds(2),
+            c => c with { Status = DeliveryStatus.Failed, LastError = "HTTP 410 Gone", NextAttemptAt = null });
+        var retry = await AttemptAsync(store, "d-retry", T0.AddSeconds(3), c => c with { LastError = "HTTP 503", NextAttemptAt = T0.AddMinutes(2) });
 
         Assert.Empty(await DueIdsAsync(store, T0.AddMinutes(1)));
         Assert.Equal([retry], await store.DueDeliveriesAsync(T0.AddMinutes(2), 10, CancellationToken.None));
         Assert.Equal(delivered, await store.GetDeliveryAsync("d-ok", CancellationToken.None));
         Assert.Equal(failed, await store.GetDeliveryAsync("d-failed", CancellationToken.None));
-        Assert.False(await store.TryClaimAttemptAsync(failed with { Attempts = 7 }, 6, CancellationToken.None));
-        await store.UpdateDeliveryAsync(retry with { Status = DeliveryStatus.Delivered, Attempts = 2, LastError = null, NextAttemptAt = null }, CancellationToken.None);
+        Assert.False(await store.TryClaimAttemptAsync(failed with { Attempts = 2 }, 1, CancellationToken.None));
+        await AttemptAsync(store, "d-retry", T0.AddMinutes(2), Delivered);
         Assert.Empty(await DueIdsAsync(store, T0.AddHours(1)));
+    }
+
+    [Fact]
+    public async Task An_outcome_is_recorded_only_while_its_attempt_is_the_one_claimed()
+    {
+        var store = await CreateStoreAsync();
+        await store.EnqueueAsync(NewDelivery("d-1", T0), CancellationToken.None);
+        var first = NewDelivery("d-1", T0) with { Attempts = 1, LastAttemptAt = T0, NextAttemptAt = T0.AddMinutes(5) };
+        Assert.True(await store.TryClaimAttemptAsync(first, 0, CancellationToken.None));
+        // The first claim's hold lapsed: another worker claimed the second attempt.
+        var second = first with { Attempts = 2, LastAttemptAt = T0.AddMinutes(5), NextAttemptAt = T0.AddMinutes(10) };
+        Assert.True(await store.TryClaimAttemptAsync(second, 1, CancellationToken.None));
+
+        // The first attempt's late outcome does not undo the second claim.
+        Assert.False(await store.TryRecordOutcomeAsync(Delivered(first), 1, CancellationToken.None));
+        Assert.Equal(second, await store.GetDeliveryAsync("d-1", CancellationToken.None));
+        Assert.Equal(["d-1"], await DueIdsAsync(store, T0.AddMinutes(10)));
+
+        var delivered = Delivered(second);
+        Assert.True(await store.TryRecordOutcomeAsync(delivered, 2, CancellationToken.None));
+        // Once delivered, no outcome of the same attempt (a repeat, or a claimer that also thought it had it) is written.
+        Assert.False(await store.TryRecordOutcomeAsync(second with { Status = DeliveryStatus.Failed, LastError = "HTTP 500", NextAttemptAt = null },
+            2, CancellationToken.None));
+        Assert.Equal(delivered, await store.GetDeliveryAsync("d-1", CancellationToken.None));
+        Assert.Empty(await DueIdsAsync(store, T0.AddHours(1)));
+        Assert.False(await store.TryRecordOutcomeAsync(Delivered(NewDelivery("d-404", T0) with { Attempts = 1 }), 1, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Enqueueing_a_delivered_delivery_again_changes_nothing()
+    {
+        var store = await CreateStoreAsync();
+        await store.EnqueueAsync(NewDelivery("d-1", T0), CancellationToken.None);
+        var delivered = await AttemptAsync(store, "d-1", T0.AddSeconds(1), Delivered);
+
+        Assert.False(await store.EnqueueAsync(NewDelivery("d-1", T0), CancellationToken.None));
+
+        Assert.Empty(await DueIdsAsync(store, T0.AddHours(1)));
+        Assert.Equal(delivered, await store.GetDeliveryAsync("d-1", CancellationToken.None));
+        Assert.Equal([delivered], await store.RecentDeliveriesAsync(10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Pruning_deletes_ended_deliveries_created_before_the_time_and_keeps_pending_and_recent_ones()
+    {
+        var store = await CreateStoreAsync();
+        var before = T0.AddDays(-1);
+        var old = T0.AddDays(-2);
+        await store.EnqueueAsync(NewDelivery("d-old-delivered", old), CancellationToken.None);
+        await AttemptAsync(store, "d-old-delivered", old.AddSeconds(1), Delivered);
+        await store.EnqueueAsync(NewDelivery("d-old-failed", old.AddSeconds(1)) with { Status = DeliveryStatus.Failed, NextAttemptAt = null },
+            CancellationToken.None);
+        await store.EnqueueAsync(NewDelivery("d-old-pending", old.AddSeconds(2)), CancellationToken.None);
+        await store.EnqueueAsync(NewDelivery("d-at-the-time", before) with { Status = DeliveryStatus.Delivered, NextAttemptAt = null },
+            CancellationToken.None);
+        await store.EnqueueAsync(NewDelivery("d-recent", T0), CancellationToken.None);
+        await AttemptAsync(store, "d-recent", T0.AddSeconds(1), Delivered);
+
+        Assert.Equal(2, await store.PruneDeliveriesAsync(before, CancellationToken.None));
+
+        Assert.Equal(["d-recent", "d-at-the-time", "d-old-pending"],
+            (await store.RecentDeliveriesAsync(100, CancellationToken.None)).Select(d => d.Id));
+        Assert.Null(await store.GetDeliveryAsync("d-old-delivered", CancellationToken.None));
+        Assert.Equal(["d-old-pending"], await DueIdsAsync(store, T0));
+        Assert.Equal(0, await store.PruneDeliveriesAsync(before, CancellationToken.None));
     }
 
     [Fact]
@@ -191,7 +291,7 @@ public abstract class QualityAndOutboxContractTests<TStore> : IAsyncLifetime
         var store = await CreateStoreAsync();
         int[] minutes = [3, 0, 4, 1, 2];
         foreach (var m in minutes) await store.EnqueueAsync(NewDelivery($"d-{m}", T0.AddMinutes(m)), CancellationToken.None);
-        await store.UpdateDeliveryAsync(NewDelivery("d-1", T0.AddMinutes(1)) with { Status = DeliveryStatus.Delivered, Attempts = 1 }, CancellationToken.None);
+        await AttemptAsync(store, "d-1", T0.AddMinutes(5), Delivered);
 
         var all = await store.RecentDeliveriesAsync(100, CancellationToken.None);
         var latest = await store.RecentDeliveriesAsync(2, CancellationToken.None);
@@ -225,5 +325,27 @@ public abstract class QualityAndOutboxContractTests<TStore> : IAsyncLifetime
 
         var winner = Assert.Single(Enumerable.Range(0, 4), i => racers[i]);
         Assert.Equal($"fresh-{winner}", await store.GetMarkerAsync(key, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Pruning_markers_deletes_those_with_the_prefix_written_before_the_time()
+    {
+        var store = await CreateStoreAsync();
+        string[] keys = ["raised:run-1", "raised:run-10", "raised:run-2", "raisedx:run-1", "checked:wr-1", "notifier:since"];
+        foreach (var key in keys) Assert.True(await store.TrySetMarkerAsync(key, null, "1", CancellationToken.None));
+        Assert.True(await store.TrySetMarkerAsync("raised:run-2", "1", "2", CancellationToken.None));
+        var justBefore = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var justAfter = DateTimeOffset.UtcNow.AddMinutes(1);
+
+        Assert.Equal(0, await store.PruneMarkersAsync("raised:", justBefore, CancellationToken.None));
+        Assert.Equal(2, await store.PruneMarkersAsync("raised:run-1", justAfter, CancellationToken.None));
+        Assert.Equal(1, await store.PruneMarkersAsync("raised:", justAfter, CancellationToken.None));
+
+        foreach (var key in keys[..3]) Assert.Null(await store.GetMarkerAsync(key, CancellationToken.None));
+        foreach (var key in keys[3..]) Assert.Equal("1", await store.GetMarkerAsync(key, CancellationToken.None));
+        Assert.True(await store.TrySetMarkerAsync("raised:run-1", null, "again", CancellationToken.None));
+        Assert.Equal("again", await store.GetMarkerAsync("raised:run-1", CancellationToken.None));
+        // Markers are kept by the key up to its first ':' (the DynamoDB store lists them so).
+        await Assert.ThrowsAsync<ArgumentException>(() => store.PruneMarkersAsync("raised", justAfter, CancellationToken.None));
     }
 }

@@ -23,4 +23,5 @@ public abstract class DelegatingWarehouse(IWarehouse inner) : IWarehouse
     public Task<IReadOnlyList<SourceCounts>> CountsAsync(CancellationToken ct) => inner.CountsAsync(ct);
     public virtual Task<IReadOnlyList<WarehouseQuality>> QualityAsync(CancellationToken ct) => inner.QualityAsync(ct);
     public Task<DateTimeOffset?> AsOfAsync(CancellationToken ct) => inner.AsOfAsync(ct);
+    public Task PingAsync(CancellationToken ct) => inner.PingAsync(ct);
 }

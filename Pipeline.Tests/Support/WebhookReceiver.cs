@@ -21,8 +21,27 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public Uri Url { get; private set; } = null!;
 
+    private TaskCompletionSource _release = CompletedSource();
+
     /// <summary>When true, requests are held without an answer until the receiver stops (a hung endpoint).</summary>
     public bool Hang { get; set; }
+
+    /// <summary>Holds every request from now on until <see cref="Release"/>, then answers it as usual.</summary>
+    public void Hold() => _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Release() => _release.TrySetResult();
+
+    /// <summary>Requests that arrived and are still held.</summary>
+    public int Held => Volatile.Read(ref _held);
+
+    private int _held;
+
+    private static TaskCompletionSource CompletedSource()
+    {
+        var done = new TaskCompletionSource();
+        done.SetResult();
+        return done;
+    }
 
     public IReadOnlyList<Received> Requests => _received.ToList();
 
@@ -53,11 +72,15 @@ public sealed class WebhookReceiver : IAsyncDisposable
             await Task.Delay(Timeout.Infinite, _stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
             return;
         }
+        Interlocked.Increment(ref _held);
+        await _release.Task.WaitAsync(_stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+        Interlocked.Decrement(ref _held);
         context.Response.StatusCode = status;
     }
 
     public async ValueTask DisposeAsync()
     {
+        _release.TrySetResult();
         await _stopping.CancelAsync();
         await _app.StopAsync();
         await _app.DisposeAsync();

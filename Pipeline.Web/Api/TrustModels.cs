@@ -18,13 +18,13 @@ public sealed record CheckDto(string Check, string Source, string Status, string
         r.Check, r.Source, r.Status == CheckStatus.Passed ? "passed" : "failed", r.Observed, r.Expected, r.CheckedAt, r.RefreshId);
 }
 
-/// <summary>A webhook delivery on the wire (<c>GET /api/notifications/deliveries</c>); the body and secret are not shown.</summary>
+/// <summary>A webhook delivery on the wire (<c>GET /api/notifications/deliveries</c>); the body is not shown, the URL masked (<see cref="WebhookAddress"/>).</summary>
 public sealed record DeliveryDto(
     string Id, string EventId, string Type, int Webhook, string Url, int Attempts, string Status, string? LastError,
     DateTimeOffset? LastAttemptAt, DateTimeOffset? NextAttemptAt, DateTimeOffset CreatedAt)
 {
     public static DeliveryDto From(WebhookDelivery d) => new(
-        d.Id, d.EventId, d.Type, d.Webhook, d.Url, d.Attempts, Wire(d.Status), d.LastError, d.LastAttemptAt,
+        d.Id, d.EventId, d.Type, d.Webhook, WebhookAddress.Display(d.Url), d.Attempts, Wire(d.Status), d.LastError, d.LastAttemptAt,
         d.Status == DeliveryStatus.Pending ? d.NextAttemptAt : null, d.CreatedAt);
 
     public static string Wire(DeliveryStatus status) => status switch
@@ -35,11 +35,11 @@ public sealed record DeliveryDto(
     };
 }
 
-/// <summary>A configured webhook on the wire (<c>GET /api/notifications/webhooks</c>): never its secret, only whether it has one.</summary>
+/// <summary>A configured webhook on the wire (<c>GET /api/notifications/webhooks</c>): never its secret (only whether it has one), its URL masked.</summary>
 public sealed record WebhookDto(int Index, string Url, bool Signed, IReadOnlyList<string> Events, string Format)
 {
     public static WebhookDto From(int index, WebhookOptions hook) => new(
-        index, hook.Url, !string.IsNullOrEmpty(hook.Secret), hook.Events.Count == 0 ? Core.Domain.NotificationTypes.All : hook.Events,
+        index, WebhookAddress.Display(hook.Url), !string.IsNullOrEmpty(hook.Secret), hook.Events.Count == 0 ? Core.Domain.NotificationTypes.All : hook.Events,
         hook.IsSlack ? WebhookFormats.Slack : WebhookFormats.Json);
 }
 

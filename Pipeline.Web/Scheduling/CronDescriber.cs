@@ -70,8 +70,9 @@ public static class CronDescriber
     }
 
     /// <summary>
-    /// The longest wait between two consecutive firings over four weeks from a fixed Monday (UTC): "every 6 hours" gives 6 h,
-    /// a weekday schedule 3 days (over the weekend). Null for an expression that is not well formed or never fires then.
+    /// The longest wait between two consecutive firings over 25 months from a fixed Monday (UTC), so that monthly and
+    /// yearly schedules count: "every 6 hours" gives 6 h, a weekday schedule 3 days (over the weekend), a monthly one 31
+    /// days. Null for an expression that is not well formed or fires at most once in that time.
     /// </summary>
     public static TimeSpan? LongestGap(string cron)
     {
@@ -80,7 +81,7 @@ public static class CronDescriber
         var start = new DateTime(2026, 1, 5, 0, 0, 0, DateTimeKind.Utc);
         DateTime? previous = null;
         TimeSpan? longest = null;
-        for (var day = start; day < start.AddDays(35); day = day.AddDays(1))
+        for (var day = start; day < start.AddMonths(25); day = day.AddDays(1))
         {
             // Standard cron: when both day fields are restricted, either one matching is enough.
             var dayMatches = dom.Any || dow.Any
