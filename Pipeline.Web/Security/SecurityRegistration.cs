@@ -1,10 +1,8 @@
-using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Pipeline.Web.Hosting;
@@ -13,7 +11,8 @@ namespace Pipeline.Web.Security;
 
 /// <summary>
 /// The control plane's security: dashboard sign-in (built-in admin, optional OpenID Connect), cookies, antiforgery,
-/// security headers, request body limits, the sign-in rate limit, and a start that fails on missing secrets.
+/// security headers, request body limits, the sign-in rate limit (SignInRateLimit), and a start that fails on missing secrets;
+/// the middleware is in SecurityPipeline, the cookie in AuthCookies.
 /// </summary>
 public static class SecurityRegistration
 {
@@ -50,25 +49,7 @@ public static class SecurityRegistration
         services.AddHostedService<SecretsCheck>();
 
         var authentication = services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
-            .AddCookie(o =>
-            {
-                o.Cookie.Name = development ? "pipeline.auth" : "__Host-pipeline.auth";
-                o.Cookie.HttpOnly = true;
-                // Lax, not Strict: the sign-on redirect back from an identity provider must carry the cookie.
-                o.Cookie.SameSite = SameSiteMode.Lax;
-                o.Cookie.SecurePolicy = development ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
-                o.LoginPath = AccountEndpoints.SignInPage;
-                o.AccessDeniedPath = AccountEndpoints.SignInPage;
-                o.LogoutPath = AccountEndpoints.SignOutPath;
-                o.SlidingExpiration = true;
-                o.Events.OnRedirectToLogin = context =>
-                {
-                    // Browsers navigating get the sign-in page; scripts and API clients get a plain 401.
-                    if (IsPageRequest(context.Request)) context.Response.Redirect(context.RedirectUri);
-                    else context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                    return Task.CompletedTask;
-                };
-            });
+            .AddCookie(o => AuthCookies.Configure(o, development));
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
             .Configure<IOptions<SignInOptions>>((o, signIn) => o.ExpireTimeSpan = TimeSpan.FromHours(signIn.Value.SessionHours));
         if (oidc.Enabled) AddOpenIdConnect(authentication, oidc);
@@ -84,58 +65,9 @@ public static class SecurityRegistration
         services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<RequestLimitOptions>>((o, limits) => o.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes);
 
-        services.AddRateLimiter(o =>
-        {
-            o.AddPolicy(AccountEndpoints.SignInRateLimitPolicy, context =>
-            {
-                var limits = context.RequestServices.GetRequiredService<IOptions<SignInOptions>>().Value;
-                return RateLimitPartition.GetFixedWindowLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                    _ => new FixedWindowRateLimiterOptions
-                    {
-                        PermitLimit = limits.PermitLimit, Window = TimeSpan.FromSeconds(limits.WindowSeconds), QueueLimit = 0,
-                    });
-            });
-            o.OnRejected = async (context, ct) =>
-            {
-                var response = context.HttpContext.Response;
-                response.StatusCode = StatusCodes.Status429TooManyRequests;
-                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
-                    response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                const string title = "Too many sign-in attempts.", detail = "Wait a minute and try again.";
-                var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
-                if (!await problems.TryWriteAsync(new ProblemDetailsContext
-                    {
-                        HttpContext = context.HttpContext, ProblemDetails = { Status = 429, Title = title, Detail = detail },
-                    }))
-                    await response.WriteAsync($"{title} {detail}", ct);
-            };
-        });
+        services.AddSignInRateLimit();
         return services;
     }
-
-    /// <summary>
-    /// Security headers, body limits, authentication, authorization, the rate limiter and the account endpoints. Call
-    /// before <c>UseAntiforgery</c> and before anything that reads the user (the Hangfire dashboard's filter).
-    /// </summary>
-    public static WebApplication UsePipelineSecurity(this WebApplication app)
-    {
-        if (app.Configuration.GetSection(ProxyOptions.Section).Get<ProxyOptions>() is { TrustLoopbackProxy: true })
-            // The defaults trust loopback proxies only.
-            app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
-        app.UseMiddleware<SecurityHeadersMiddleware>();
-        app.UseMiddleware<RequestBodyLimitMiddleware>();
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.UseRateLimiter();
-        app.MapAccountEndpoints();
-        return app;
-    }
-
-    private static bool IsPageRequest(HttpRequest request) =>
-        HttpMethods.IsGet(request.Method)
-        && !request.Path.StartsWithSegments("/api")
-        && !request.Path.StartsWithSegments("/_blazor")
-        && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
 
     private static void AddOpenIdConnect(Microsoft.AspNetCore.Authentication.AuthenticationBuilder authentication, OidcOptions oidc) =>
         authentication.AddOpenIdConnect(OidcOptions.Scheme, oidc.DisplayName, o =>
