@@ -19,7 +19,7 @@ public sealed class CockpitFixesBrowserTests(BrowserFixture browser) : IAsyncLif
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    private Task<IPage> NewPageAsync(int width = 1366, int height = 900) => BrowserHost.NewPageAsync(browser.Browser, width, height);
+    private Task<IPage> NewPageAsync(int width = 1366, int height = 900) => _host.PageAsync(browser.Browser, width, height);
 
     private Task<IPage> SignedInAsync(int width = 1366, int height = 900) => _host.OpenAsync(browser.Browser, "/", width, height);
 

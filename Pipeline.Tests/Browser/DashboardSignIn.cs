@@ -18,7 +18,9 @@ public static class DashboardSignIn
         await page.Locator("#sign-in").ClickAsync();
         // The redirect and the page's load, then the circuit rendering the signed-in layout: generous deadlines, as a
         // loaded machine may take a while (CI once took over 30 s to fire the load event here).
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == returnUrl.Split('?')[0], new() { Timeout = 60_000 });
+        // The navigation's commit is enough: the signed-in layout below is what proves the page live (a load event held up
+        // by a slow asset on a busy machine proves nothing more).
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == returnUrl.Split('?')[0], new() { Timeout = 60_000, WaitUntil = WaitUntilState.Commit });
         await Assertions.Expect(page.Locator("#signed-in-user")).ToHaveTextAsync(PipelineAppFactory.AdminUserName, new() { Timeout = 60_000 });
     }
 }

@@ -25,6 +25,7 @@ public sealed class DashboardTests(BrowserFixture browser) : IAsyncLifetime
     public async Task Run_Ingestion_on_the_synthetic_source_succeeds_and_products_appear()
     {
         var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
+        await using var context = page.Context; // closed with the test: the browser is shared by the collection
         page.SetDefaultTimeout(30_000);
 
         await DashboardSignIn.SignInAsync(page, _baseUrl);
