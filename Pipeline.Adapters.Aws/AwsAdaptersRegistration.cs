@@ -76,6 +76,7 @@ public static class AwsAdaptersRegistration
         services.TryAddSingleton<IRunEventLog>(sp => sp.GetRequiredService<DynamoDbRunStore>());
         services.TryAddSingleton<IQualityStore>(sp => sp.GetRequiredService<DynamoDbRunStore>());
         services.TryAddSingleton<INotificationOutbox>(sp => sp.GetRequiredService<DynamoDbRunStore>());
+        services.TryAddSingleton<ISessionStore>(sp => sp.GetRequiredService<DynamoDbRunStore>());
     }
 
     private static void AddKinesisStream(IServiceCollection services, IConfiguration configuration)

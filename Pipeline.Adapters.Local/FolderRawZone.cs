@@ -187,21 +187,24 @@ public sealed class FolderRawZone(string root, RawMetadataPlacement placement = 
         }
     }
 
+    /// <summary>
+    /// Keys in ordinal order, read lazily: each folder's entries are sorted as the keys below them sort (a folder as
+    /// <c>name/</c>), folders wholly before the page token or outside the prefix are skipped unread, and the walk stops at
+    /// the key after the page. A page costs the entries of the folders on its path, not a walk of the raw zone.
+    /// </summary>
     public Task<RawListing> ListAsync(string prefix, int limit, string? pageToken, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         if (prefix.Length > 0 && (prefix.Contains("..", StringComparison.Ordinal) || prefix.StartsWith('/') || prefix.Contains('\\')))
             throw new ArgumentException($"Unsafe raw-zone prefix '{prefix}'.", nameof(prefix));
         var slash = prefix.LastIndexOf('/');
-        var directory = Path.Combine(_root, slash < 0 ? "" : prefix[..slash]);
-        if (!Directory.Exists(directory)) return Task.FromResult(new RawListing([], null));
-        var keys = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
-            .Where(f => !f.EndsWith(MetaSuffix, StringComparison.Ordinal) && !f.EndsWith(TempSuffix, StringComparison.Ordinal))
-            .Select(f => Path.GetRelativePath(_root, f).Replace(Path.DirectorySeparatorChar, '/'))
-            .Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && (pageToken is null || string.CompareOrdinal(k, pageToken) > 0))
-            .Order(StringComparer.Ordinal)
-            .Take(limit + 1)
-            .ToList();
+        var start = slash < 0 ? "" : prefix[..(slash + 1)];
+        var keys = new List<string>(Math.Min(limit, 1000) + 1);
+        foreach (var key in KeysUnder(start, prefix, pageToken, ct))
+        {
+            keys.Add(key);
+            if (keys.Count > limit) break;
+        }
         var more = keys.Count > limit;
         if (more) keys.RemoveAt(keys.Count - 1);
         var items = keys.Select(k =>
@@ -210,5 +213,76 @@ public sealed class FolderRawZone(string root, RawMetadataPlacement placement = 
             return new RawObjectInfo(k, info.Length, info.LastWriteTimeUtc);
         }).ToList();
         return Task.FromResult(new RawListing(items, more ? keys[^1] : null));
+    }
+
+    /// <summary>The cheapest proof that the folder answers: it is there (or not yet created) and one entry of it can be read.</summary>
+    public Task ProbeAsync(CancellationToken ct)
+    {
+        if (!Directory.Exists(_root)) return Task.CompletedTask; // created by the first write
+        using var entries = Entries(_root).GetEnumerator();
+        entries.MoveNext();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Directory entries read by listings and probes so far (tests prove with it that a page reads a bounded number).</summary>
+    internal long DirectoryEntriesRead => Interlocked.Read(ref _entriesRead);
+
+    private long _entriesRead;
+
+    /// <summary>
+    /// The keys under folder <paramref name="directory"/> (relative, empty or ending in '/') that start with
+    /// <paramref name="prefix"/> and sort after <paramref name="after"/>, in ordinal order.
+    /// </summary>
+    private IEnumerable<string> KeysUnder(string directory, string prefix, string? after, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        foreach (var (name, isDirectory) in SortedEntries(directory))
+        {
+            var key = directory + name;
+            if (isDirectory)
+            {
+                // Everything below starts with key ("…/name/"): skip it when the prefix excludes it or it all sorts before the token.
+                if (!key.StartsWith(prefix, StringComparison.Ordinal) && !prefix.StartsWith(key, StringComparison.Ordinal)) continue;
+                if (after is not null && string.CompareOrdinal(key, after) < 0 && !after.StartsWith(key, StringComparison.Ordinal)) continue;
+                foreach (var below in KeysUnder(key, prefix, after, ct)) yield return below;
+            }
+            else if (key.StartsWith(prefix, StringComparison.Ordinal) && (after is null || string.CompareOrdinal(key, after) > 0)
+                     && !name.EndsWith(MetaSuffix, StringComparison.Ordinal) && !name.EndsWith(TempSuffix, StringComparison.Ordinal))
+            {
+                yield return key;
+            }
+        }
+    }
+
+    /// <summary>A folder's entries as read (a sub-folder's name ends in '/'), each counted in <see cref="DirectoryEntriesRead"/>.</summary>
+    private IEnumerable<(string Name, bool IsDirectory)> Entries(string path)
+    {
+        var enumerable = new System.IO.Enumeration.FileSystemEnumerable<(string, bool)>(path,
+            (ref System.IO.Enumeration.FileSystemEntry e) => e.IsDirectory ? (e.FileName.ToString() + "/", true) : (e.FileName.ToString(), false));
+        foreach (var entry in enumerable)
+        {
+            Interlocked.Increment(ref _entriesRead);
+            yield return entry;
+        }
+    }
+
+    /// <summary>
+    /// One folder's entries in the order of the keys below them: a folder sorts as <c>name/</c>, so "a/x" comes after
+    /// "a-b" as S3 lists it. A folder that is gone (deleted meanwhile) has none.
+    /// </summary>
+    private List<(string Name, bool IsDirectory)> SortedEntries(string directory)
+    {
+        var path = directory.Length == 0 ? _root : Path.Combine(_root, directory[..^1]);
+        var entries = new List<(string Name, bool IsDirectory)>();
+        try
+        {
+            entries.AddRange(Entries(path));
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
+        entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return entries;
     }
 }

@@ -51,6 +51,7 @@ public static class LocalAdaptersRegistration
             services.TryAddSingleton<IRunEventLog>(sp => sp.GetRequiredService<SqliteRunStore>());
             services.TryAddSingleton<IQualityStore>(sp => sp.GetRequiredService<SqliteRunStore>());
             services.TryAddSingleton<INotificationOutbox>(sp => sp.GetRequiredService<SqliteRunStore>());
+            services.TryAddSingleton<ISessionStore>(sp => sp.GetRequiredService<SqliteRunStore>());
             services.AddSingleton<IBackendCondition>(sp =>
                 new WalCheckpointCondition("store", () => sp.GetRequiredService<SqliteDatabase>().Checkpoints));
         }

@@ -62,6 +62,7 @@ public sealed partial class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdem
         CREATE INDEX IF NOT EXISTS refreshes_created ON refreshes (created_at DESC);
         {QualitySchema}
         {OutboxSchema}
+        {SessionsSchema}
         """;
 
     /// <summary>Columns added after the first release (kept after the counters, so that older files migrate by ALTER TABLE).</summary>

@@ -15,7 +15,9 @@ namespace Pipeline.Lambdas;
 /// <summary>
 /// <c>trigger_ingestion</c>, behind the HTTP API route <c>POST /ingestions</c> (payload format 2.0). Validates the body
 /// exactly like the Web app's <c>POST /api/ingestions</c>, records the run, then plans it and publishes its fetch tasks
-/// before answering 202 <c>{"runId","status","created"}</c>. 409 when a run of that source is active; 400 problem
+/// before answering 202 <c>{"runId","status","created"}</c>. 401 without a configured key in <c>X-Api-Key</c> or, with
+/// none configured, without an IAM principal in the request context (see <see cref="ApiKeyCheck"/>). 409 when a run of
+/// that source is active; 400 problem
 /// naming the field for bad input; 500 problem with a correlation id (and a logged error) for anything unexpected.
 /// Handler: <c>Pipeline.Lambdas::Pipeline.Lambdas.TriggerIngestionFunction::HandleAsync</c>.
 /// </summary>
@@ -95,10 +97,13 @@ public sealed class TriggerIngestionFunction
         if (_apiKeys.UnsupportedSecretArn)
             throw new InvalidOperationException(
                 $"{ApiKeyCheck.SecretArnKey} is set, but this build does not read API keys from Secrets Manager; set Pipeline__Security__ApiKeys__0 instead or unset it.");
-        if (!_apiKeys.IsValid(request.Header(ApiKeyCheck.HeaderName)))
+        if (!_apiKeys.Allows(request))
             return HttpApiResults.Problem(new ProblemResponse
             {
-                Title = "Unauthorized.", Status = 401, Detail = $"A valid {ApiKeyCheck.HeaderName} header is required.",
+                Title = "Unauthorized.", Status = 401,
+                Detail = _apiKeys.Required
+                    ? $"A valid {ApiKeyCheck.HeaderName} header is required."
+                    : "The request must be signed by an IAM principal (SigV4, through the API's AWS_IAM route).",
             });
 
         if (request.Header("content-type") is { } contentType && !IsJson(contentType))

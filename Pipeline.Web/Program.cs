@@ -29,7 +29,7 @@ public partial class Program
 {
     public static void AddParts(WebApplicationBuilder builder)
     {
-        builder.AddPipelineHostDefaults();                                // settings beside the binaries, data directory
+        builder.AddPipelineHostDefaults();                                // settings beside the binaries, data directory, trusted proxies
         var (services, configuration) = (builder.Services, builder.Configuration);
         services.AddPipelineSecurity(configuration, builder.Environment); // sign-in, cookies, headers, rate and body limits
         services.AddPipelineCore(configuration);                          // options, sources, stages, health checks
@@ -44,8 +44,8 @@ public partial class Program
 
     public static void UseParts(WebApplication app)
     {
-        app.UsePipelineHostDefaults();  // error page and HSTS outside Development, status code pages
-        app.UsePipelineSecurity();      // forwarded headers, security headers, authentication, limits
+        app.UsePipelineHostDefaults();  // forwarded headers, error page and HSTS outside Development, status code pages
+        app.UsePipelineSecurity();      // security headers, path-only redirects, authentication, limits
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapPipelineHealth();        // /health

@@ -115,6 +115,7 @@ public static class PipelineCoreRegistration
         services.AddOptions<DummyJsonOptions>().Bind(configuration.GetSection(DummyJsonOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<FakeStoreOptions>().Bind(configuration.GetSection(FakeStoreOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SyntheticOptions>().Bind(configuration.GetSection(SyntheticOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RunLimitsOptions>().Bind(configuration.GetSection(RunLimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddHttpClient<DummyJsonSource>((sp, http) => ConfigureClient(http, sp.GetRequiredService<IOptions<DummyJsonOptions>>().Value))
             .AddStandardResilienceHandler(o => ConfigureResilience(o, configuration.GetSection(DummyJsonOptions.Section)))

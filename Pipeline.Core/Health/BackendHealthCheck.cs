@@ -24,7 +24,8 @@ internal abstract class BackendHealthCheck(string check, string provider, IEnume
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return HealthCheckResult.Unhealthy($"{provider}: {ex.Message}", null, data);
+            // The message is for callers /health trusts with details (signed in or keyed); anonymous callers see the status only.
+            return HealthCheckResult.Unhealthy($"{provider}: {ex.Message}", ex, data);
         }
     }
 

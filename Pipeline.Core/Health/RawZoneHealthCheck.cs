@@ -1,4 +1,3 @@
-using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 
 namespace Pipeline.Core.Health;
@@ -6,5 +5,5 @@ namespace Pipeline.Core.Health;
 internal sealed class RawZoneHealthCheck(IRawZone rawZone, IEnumerable<IBackendCondition> conditions)
     : BackendHealthCheck("rawZone", rawZone.ProviderName, conditions)
 {
-    protected override Task ProbeAsync(CancellationToken ct) => rawZone.ListAsync(RawKeys.Root, 1, null, ct);
+    protected override Task ProbeAsync(CancellationToken ct) => rawZone.ProbeAsync(ct);
 }

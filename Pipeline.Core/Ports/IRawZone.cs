@@ -18,4 +18,10 @@ public interface IRawZone
 
     /// <summary>Lists objects under a prefix in key order, paged with an opaque token.</summary>
     Task<RawListing> ListAsync(string prefix, int limit, string? pageToken, CancellationToken ct);
+
+    /// <summary>
+    /// The health check's call: proves the raw zone answers at a cost that does not grow with its contents. By default a
+    /// one-key listing (one bounded request on S3); an adapter whose listing costs more overrides it.
+    /// </summary>
+    Task ProbeAsync(CancellationToken ct) => ListAsync(RawKeys.Root, 1, null, ct);
 }

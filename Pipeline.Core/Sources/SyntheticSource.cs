@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Pipeline.Core.Configuration;
 using Pipeline.Core.Domain;
 
 namespace Pipeline.Core.Sources;
@@ -10,12 +11,16 @@ namespace Pipeline.Core.Sources;
 /// <summary>
 /// An offline, deterministic catalog in DummyJSON's shape, for demos and load. Options: <c>count</c>, <c>seed</c>,
 /// <c>pageSize</c>, <c>epoch</c>. The same (seed, epoch) always yields the same bytes; a new epoch (each run gets one by
-/// default) moves about one price in ten, so price history grows between runs.
+/// default) moves about one price in ten, so price history grows between runs. <c>pageSize</c> is 1 to 1000 (as for the
+/// HTTP sources) and a run plans at most <see cref="RunLimitsOptions.MaxPagesPerRun"/> pages (<c>count / pageSize</c>,
+/// rounded up).
 /// </summary>
-public sealed class SyntheticSource(IOptions<SyntheticOptions> options, TimeProvider clock) : IProductSource
+public sealed class SyntheticSource(IOptions<SyntheticOptions> options, TimeProvider clock, IOptions<RunLimitsOptions>? limits = null)
+    : IProductSource
 {
     public const string SourceName = "synthetic";
     private readonly SyntheticOptions _options = options.Value;
+    private readonly int _maxPages = (limits?.Value ?? new RunLimitsOptions()).MaxPagesPerRun;
 
     public string Name => SourceName;
     public CatalogFormat Format => CatalogFormat.DummyJson;
@@ -41,11 +46,17 @@ public sealed class SyntheticSource(IOptions<SyntheticOptions> options, TimeProv
         var epoch = options.ContainsKey("epoch")
             ? OptionReader.ReadInt(options, "epoch", 0, 0, int.MaxValue)
             : (int)(clock.GetUtcNow().ToUnixTimeSeconds() / 60);
+        var count = OptionReader.ReadInt(options, "count", _options.DefaultCount, 1, 10_000_000);
+        var pageSize = OptionReader.ReadInt(options, "pageSize", _options.PageSize, 1, SyntheticOptions.MaxPageSize);
+        var pages = (count + (long)pageSize - 1) / pageSize;
+        if (pages > _maxPages)
+            throw new InvalidOptionException("options.pageSize", string.Create(CultureInfo.InvariantCulture,
+                $"{count:N0} products in pages of {pageSize:N0} make {pages:N0} pages; a run may have at most {_maxPages:N0} ({RunLimitsOptions.Section}:MaxPagesPerRun). Use a pageSize of at least {(count + (long)_maxPages - 1) / _maxPages:N0} or a smaller count."));
         return new Dictionary<string, string>
         {
-            ["count"] = OptionReader.ReadInt(options, "count", _options.DefaultCount, 1, 10_000_000).ToString(CultureInfo.InvariantCulture),
+            ["count"] = count.ToString(CultureInfo.InvariantCulture),
             ["seed"] = OptionReader.ReadInt(options, "seed", _options.DefaultSeed, int.MinValue, int.MaxValue).ToString(CultureInfo.InvariantCulture),
-            ["pageSize"] = OptionReader.ReadInt(options, "pageSize", _options.PageSize, 1, 10_000).ToString(CultureInfo.InvariantCulture),
+            ["pageSize"] = pageSize.ToString(CultureInfo.InvariantCulture),
             ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
         };
     }
@@ -53,7 +64,7 @@ public sealed class SyntheticSource(IOptions<SyntheticOptions> options, TimeProv
     public Task<IReadOnlyList<PagePlan>> PlanAsync(IReadOnlyDictionary<string, string> options, CancellationToken ct)
     {
         var count = OptionReader.ReadInt(options, "count", _options.DefaultCount, 1, 10_000_000);
-        var pageSize = OptionReader.ReadInt(options, "pageSize", _options.PageSize, 1, 10_000);
+        var pageSize = OptionReader.ReadInt(options, "pageSize", _options.PageSize, 1, SyntheticOptions.MaxPageSize);
         var pages = new List<PagePlan>((count + pageSize - 1) / pageSize);
         for (var skip = 0; skip < count; skip += pageSize)
             pages.Add(new PagePlan(pages.Count + 1, skip, Math.Min(pageSize, count - skip)));

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeline.Core.Configuration;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Serialization;
@@ -10,11 +12,13 @@ namespace Pipeline.Core.Stages;
 
 /// <summary>
 /// The trigger stage: validates a request, records the run, plans the source's pages and publishes one fetch task per
-/// page to the stream. Publishing is safe to repeat: a re-published task is recognised downstream by its page.
+/// page to the stream. Publishing is safe to repeat: a re-published task is recognised downstream by its page. A plan
+/// longer than <see cref="RunLimitsOptions.MaxPagesPerRun"/> publishes nothing and fails the run (sources that know their
+/// page count up front refuse such options with a 400 before the run is recorded).
 /// </summary>
 public sealed class TriggerHandler(
     SourceRegistry sources, IRunStore runs, IIdempotencyMarkers markers, IEventStream stream, RunFinisher finisher, RunEvents events,
-    TimeProvider clock, ILogger<TriggerHandler> logger, IBulkLoadTarget? bulkLoad = null)
+    TimeProvider clock, ILogger<TriggerHandler> logger, IOptions<RunLimitsOptions> limits, IBulkLoadTarget? bulkLoad = null)
 {
     public const int PublishBatchSize = 500;
 
@@ -66,6 +70,9 @@ public sealed class TriggerHandler(
                 var wanted = only.ToHashSet();
                 plan = plan.Where(p => wanted.Contains(p.Page)).ToList();
             }
+            if (plan.Count > limits.Value.MaxPagesPerRun)
+                throw new InvalidOptionException("options", string.Create(CultureInfo.InvariantCulture,
+                    $"the plan has {plan.Count:N0} pages; a run may have at most {limits.Value.MaxPagesPerRun:N0} ({RunLimitsOptions.Section}:MaxPagesPerRun)"));
             if (bulkLoad is not null && await bulkLoad.BeginBulkLoadAsync(plan.Sum(p => (long)p.Limit), ct).ConfigureAwait(false))
                 logger.LogInformation("Run {RunId} loads in bulk: the store's deferred sort indexes are built when it ends", runId);
             var runDate = DateOnly.FromDateTime(run.CreatedAt.UtcDateTime);
@@ -97,7 +104,7 @@ public sealed class TriggerHandler(
             // A run with no pages (empty catalog) settles right here.
             await finisher.TryFinishAsync(runId, ct).ConfigureAwait(false);
         }
-        catch (SourceFetchException ex)
+        catch (Exception ex) when (ex is SourceFetchException or InvalidOptionException)
         {
             logger.LogError(ex, "Planning run {RunId} failed", runId);
             await runs.EndAsync(runId, RunStatus.Failed, $"planning failed: {ex.Message}", clock.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);

@@ -42,6 +42,45 @@ public sealed record HttpApiRequestContext
     public string? Stage { get; init; }
     public long TimeEpoch { get; init; }
     public HttpApiRequestHttp? Http { get; init; }
+
+    /// <summary><c>requestContext.authorizer</c>: who the route's authoriser let through (IAM on this project's route).</summary>
+    public HttpApiAuthorizer? Authorizer { get; init; }
+
+    /// <summary><c>requestContext.identity</c> of a REST API (payload 1.0) request: the caller of an IAM-authorised method.</summary>
+    public ApiGatewayIdentity? Identity { get; init; }
+
+    /// <summary>
+    /// True when API Gateway says an IAM principal signed the request: <c>authorizer.iam.userArn</c> or <c>userId</c>
+    /// (HTTP API, payload 2.0), or <c>identity.userArn</c> or <c>caller</c> (REST API, payload 1.0). Only API Gateway writes
+    /// the request context; a caller cannot set it.
+    /// </summary>
+    public bool HasIamPrincipal =>
+        !string.IsNullOrWhiteSpace(Authorizer?.Iam?.UserArn) || !string.IsNullOrWhiteSpace(Authorizer?.Iam?.UserId)
+        || !string.IsNullOrWhiteSpace(Identity?.UserArn) || !string.IsNullOrWhiteSpace(Identity?.Caller);
+}
+
+/// <summary><c>requestContext.authorizer</c> of an HTTP API request (its <c>iam</c> part; JWT and Lambda authorisers are not used).</summary>
+public sealed record HttpApiAuthorizer
+{
+    public HttpApiIamIdentity? Iam { get; init; }
+}
+
+/// <summary><c>requestContext.authorizer.iam</c>: the IAM principal whose SigV4 signature API Gateway verified.</summary>
+public sealed record HttpApiIamIdentity
+{
+    public string? AccessKey { get; init; }
+    public string? AccountId { get; init; }
+    public string? CallerId { get; init; }
+    public string? UserArn { get; init; }
+    public string? UserId { get; init; }
+}
+
+/// <summary><c>requestContext.identity</c> of a REST API request (the fields that name an IAM caller).</summary>
+public sealed record ApiGatewayIdentity
+{
+    public string? Caller { get; init; }
+    public string? UserArn { get; init; }
+    public string? AccountId { get; init; }
 }
 
 /// <summary><c>requestContext.http</c>: the method and path of the HTTP request.</summary>

@@ -4,9 +4,11 @@ using Pipeline.Core.Security;
 namespace Pipeline.Lambdas.Hosting;
 
 /// <summary>
-/// The optional second check of the trigger, behind the HTTP API's own (IAM) authorisation: when the Web app's keys are
+/// The trigger's own check, behind the HTTP API's IAM authorisation, failing closed: when the Web app's keys are
 /// configured (<c>Pipeline:Security:ApiKeys:N</c> or <c>Pipeline:Security:ApiKey</c>), the request must carry one in
-/// <c>X-Api-Key</c> (compared in constant time over SHA-256 hashes). None configured: no check.
+/// <c>X-Api-Key</c> (compared in constant time over SHA-256 hashes); with none configured it must carry an IAM principal
+/// in its request context (<see cref="Events.HttpApiRequestContext.HasIamPrincipal"/>), so that the function invoked some
+/// other way (a route without IAM, a function URL, a test event) refuses rather than starts runs for anyone.
 /// <c>Pipeline:Security:ApiKeysSecretArn</c> (keys in Secrets Manager) is not read by this build: it is refused rather
 /// than silently ignored.
 /// </summary>
@@ -28,5 +30,7 @@ internal sealed class ApiKeyCheck
 
     public bool Required => _hashes.Count > 0;
 
-    public bool IsValid(string? presented) => !Required || _hashes.Matches(presented);
+    /// <summary>A configured key in <c>X-Api-Key</c>; with none configured, an IAM principal that API Gateway verified.</summary>
+    public bool Allows(Events.HttpApiRequest request) =>
+        Required ? _hashes.Matches(request.Header(HeaderName)) : request.RequestContext?.HasIamPrincipal == true;
 }

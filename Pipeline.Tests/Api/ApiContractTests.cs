@@ -50,11 +50,15 @@ public sealed class ApiContractTests : IClassFixture<ApiContractTests.App>
     }
 
     [Fact]
-    public async Task Health_is_open_and_names_every_backend()
+    public async Task Health_is_open_and_names_every_backend_to_a_keyed_caller()
     {
-        using var client = _app.Factory.CreateClient();
+        using var anonymous = _app.Factory.CreateClient();
+        using var client = _app.Factory.CreateApiClient();
+        var open = JsonDocument.Parse(await anonymous.GetStringAsync("/health")).RootElement;
         var health = JsonDocument.Parse(await client.GetStringAsync("/health")).RootElement;
 
+        Assert.Equal("Healthy", open.GetProperty("status").GetString());
+        Assert.False(open.GetProperty("checks").GetProperty("stream").TryGetProperty("provider", out _));
         Assert.Equal("Healthy", health.GetProperty("status").GetString());
         Assert.Equal("Local", health.GetProperty("checks").GetProperty("stream").GetProperty("provider").GetString());
         Assert.Equal("DuckDb", health.GetProperty("checks").GetProperty("warehouse").GetProperty("provider").GetString());

@@ -102,7 +102,7 @@ public sealed class TrustSignalsApiTests : IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             ["Pipeline:Notifications:PollInterval"] = "00:00:00.100",
-            ["Pipeline:Notifications:RetryDelay"] = "00:00:03",
+            ["Pipeline:Notifications:RetryDelay"] = "00:00:10", // far longer than stopping the first process takes
             ["Pipeline:Notifications:Webhooks:0:Url"] = _receiver.Url.ToString(),
             ["Pipeline:Notifications:Webhooks:0:Events:0"] = "run.succeeded",
         };
@@ -126,7 +126,7 @@ public sealed class TrustSignalsApiTests : IAsyncLifetime
         _apps.Add(second);
         using var again = second.CreateApiClient();
         var delivered = await Eventually.WaitForAsync(async () => (await DeliveriesAsync(again)).Single(),
-            d => d.Status == "delivered", TimeSpan.FromSeconds(30), "the next process to deliver it");
+            d => d.Status == "delivered", TimeSpan.FromSeconds(60), "the next process to deliver it");
         Assert.Equal((deliveryId, 2), (delivered.Id, delivered.Attempts));
         Assert.Equal([500, 200], _receiver.Requests.Select(r => r.AnsweredWith));
         Assert.True(_receiver.Requests[1].At > stoppedAt, "the retry came from the second process, after the first stopped");

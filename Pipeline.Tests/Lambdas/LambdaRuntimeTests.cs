@@ -62,8 +62,14 @@ public sealed class LambdaRuntimeTests(LambdaEnvironment env)
         Assert.Equal(2, transform.GetProperty("ignored").GetInt32());
         Assert.Equal(0, transform.GetProperty("transformed").GetInt32());
 
-        // isBase64Encoded:true with a plain-text body: a 400 naming the body, not a crash.
-        var trigger = await TriggerAsync(SharedFixtures.ReadBytes("lambda-events", "http-api-v2-request.json"));
+        // As published (a JWT authoriser, no IAM principal, no key configured): refused before the body is looked at.
+        var sample = SharedFixtures.ReadBytes("lambda-events", "http-api-v2-request.json");
+        Assert.Equal(401, (await TriggerAsync(sample)).Status);
+
+        // Through the IAM route, isBase64Encoded:true with a plain-text body: a 400 naming the body, not a crash.
+        var signed = System.Text.Json.Nodes.JsonNode.Parse(SharedFixtures.ReadText("lambda-events", "http-api-v2-request.json"))!;
+        signed["requestContext"]!["authorizer"] = LambdaEvents.IamAuthorizer();
+        var trigger = await TriggerAsync(Encoding.UTF8.GetBytes(signed.ToJsonString()));
         Assert.Equal(400, trigger.Status);
         Assert.True(trigger.Body.GetProperty("errors").TryGetProperty("body", out _), trigger.Body.ToString());
     }

@@ -46,7 +46,7 @@ public sealed class DashboardSignInTests : IClassFixture<DashboardSignInTests.Ap
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         var location = response.Headers.Location!.OriginalString;
-        Assert.StartsWith("http://localhost/account/sign-in?ReturnUrl=", location);
+        Assert.StartsWith("/account/sign-in?ReturnUrl=", location); // path-only: never the request's Host
         Assert.EndsWith(Uri.EscapeDataString(path), location);
     }
 

@@ -13,6 +13,9 @@ public static class ApiRegistration
         services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section)).ValidateOnStart();
         services.AddSingleton<ApiKeyVerifier>();
         services.AddProblemDetails();
+        // A body that does not bind is a 400 (problem details from the status code pages), not an exception that the
+        // Development exception page would show with the request's headers.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         services.Configure<JsonOptions>(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
@@ -22,9 +25,11 @@ public static class ApiRegistration
         return services;
     }
 
+    /// <summary>The API key is checked in middleware, before the endpoint binds (reads) the body.</summary>
     public static WebApplication MapPipelineApi(this WebApplication app)
     {
-        var api = app.MapGroup("/api").AddEndpointFilter<ApiKeyFilter>().DisableAntiforgery();
+        app.UseMiddleware<ApiKeyMiddleware>();
+        var api = app.MapGroup(ApiKeyMiddleware.PathPrefix).DisableAntiforgery();
         api.MapIngestionEndpoints();
         api.MapProductEndpoints();
         api.MapWarehouseEndpoints();

@@ -3,7 +3,11 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Pipeline.Web.Hosting;
 
-/// <summary><c>/health</c> as JSON: overall status and each backend's provider and state.</summary>
+/// <summary>
+/// <c>/health</c> as JSON, open to anyone: the overall status and each check's status (Healthy, Degraded, Unhealthy).
+/// A signed-in user or a caller with a valid API key (<c>X-Api-Key</c>, or <c>Authorization: Bearer</c>) also gets each
+/// check's provider and description (what is degraded, or the backend's error).
+/// </summary>
 public static class HealthEndpoints
 {
     public static WebApplication MapPipelineHealth(this WebApplication app)
@@ -15,16 +19,35 @@ public static class HealthEndpoints
     private static Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
-        var body = new
-        {
-            status = report.Status.ToString(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new
+        context.Response.Headers.CacheControl = "no-store";
+        object body = MayReadDetails(context)
+            ? new
             {
-                status = e.Value.Status.ToString(),
-                provider = e.Value.Data.TryGetValue("provider", out var p) ? p : null,
-                description = e.Value.Description,
-            }),
-        };
+                status = report.Status.ToString(),
+                checks = report.Entries.ToDictionary(e => e.Key, e => new
+                {
+                    status = e.Value.Status.ToString(),
+                    provider = e.Value.Data.TryGetValue("provider", out var p) ? p : null,
+                    description = e.Value.Description,
+                }),
+            }
+            : new
+            {
+                status = report.Status.ToString(),
+                checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString() }),
+            };
         return context.Response.WriteAsJsonAsync(body);
+    }
+
+    /// <summary>Signed in, or a valid key in <c>X-Api-Key</c> or <c>Authorization: Bearer</c>.</summary>
+    private static bool MayReadDetails(HttpContext context)
+    {
+        if (context.User.Identity?.IsAuthenticated == true) return true;
+        var keys = context.RequestServices.GetRequiredService<ApiKeyVerifier>();
+        var presented = context.Request.Headers[ApiKeyVerifier.HeaderName].ToString();
+        if (presented.Length > 0) return keys.IsValid(presented);
+        var authorization = context.Request.Headers.Authorization.ToString();
+        const string bearer = "Bearer ";
+        return authorization.StartsWith(bearer, StringComparison.OrdinalIgnoreCase) && keys.IsValid(authorization[bearer.Length..].Trim());
     }
 }

@@ -1,16 +1,21 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Configuration.Json;
 using Pipeline.Core.Configuration;
+using Pipeline.Web.Security;
 
 namespace Pipeline.Web.Hosting;
 
 /// <summary>What every host of the app needs before its parts: configuration files and paths, and the error pages.</summary>
 public static class HostDefaults
 {
-    /// <summary>The environment's settings file beside the binaries, and a relative <c>Pipeline:DataDirectory</c> under the content root.</summary>
+    /// <summary>
+    /// The environment's settings file beside the binaries, a relative <c>Pipeline:DataDirectory</c> under the content root,
+    /// and the trusted reverse proxies (<c>Pipeline:Security:Proxy</c>).
+    /// </summary>
     public static WebApplicationBuilder AddPipelineHostDefaults(this WebApplicationBuilder builder)
     {
         AddLinkedEnvironmentSettings(builder);
+        builder.Services.AddTrustedProxy(builder.Configuration);
         builder.Services.PostConfigure<PipelineOptions>(o =>
         {
             // A relative data directory lives beside the app's content, wherever the process was started from.
@@ -39,17 +44,23 @@ public static class HostDefaults
     public const string NotFoundPath = "/not-found";
 
     /// <summary>
-    /// The error page and HSTS outside Development; status code pages everywhere: a browser navigating to an address
-    /// nothing answers gets the dashboard's not-found page (HTML, still a 404), everything else (the API, scripts) problem
-    /// details.
+    /// First the trusted proxy's forwarded headers (so HSTS and everything after see the browser's scheme); then the error
+    /// page and HSTS outside Development, and in Development problem details for <c>/api</c> instead of the developer
+    /// exception page (which would echo the request's headers); status code pages everywhere: a browser navigating to an
+    /// address nothing answers gets the dashboard's not-found page (HTML, still a 404), everything else (the API,
+    /// scripts) problem details.
     /// </summary>
     public static WebApplication UsePipelineHostDefaults(this WebApplication app)
     {
+        app.UseTrustedProxy();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
             app.UseHsts();
         }
+        else
+            // Inside the developer exception page (added first by the host): an /api exception never reaches it.
+            app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseExceptionHandler(ApiErrors));
         // Two status code pages, each switched off for the other's requests. Not UseWhen branches: a branch has no
         // endpoint routing of its own, so a re-execution there would find no page.
         app.UseStatusCodePagesWithReExecute(NotFoundPath, createScopeForStatusCodePages: true);
@@ -58,6 +69,13 @@ public static class HostDefaults
         app.Use((context, next) => SwitchOffUnless(context, !IsBrowserNavigation(context.Request), next));
         return app;
     }
+
+    /// <summary>An unhandled exception under <c>/api</c>: problem details (JSON whatever the client accepts), no exception text or request data.</summary>
+    private static readonly ExceptionHandlerOptions ApiErrors = new()
+    {
+        ExceptionHandler = context => Results.Problem(title: "An error occurred while processing your request.",
+            statusCode: StatusCodes.Status500InternalServerError).ExecuteAsync(context),
+    };
 
     /// <summary>Switches the status code pages installed just before off for this request unless <paramref name="mine"/>.</summary>
     private static Task SwitchOffUnless(HttpContext context, bool mine, RequestDelegate next)

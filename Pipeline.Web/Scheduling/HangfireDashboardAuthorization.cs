@@ -9,12 +9,11 @@ namespace Pipeline.Web.Scheduling;
 /// </summary>
 public sealed class HangfireDashboardAuthorization(ApiKeyVerifier verifier) : IDashboardAuthorizationFilter
 {
-    public bool Authorize(DashboardContext context)
-    {
-        var http = context.GetHttpContext();
-        if (http.User.Identity?.IsAuthenticated == true) return true;
-        return verifier.IsValid(http.Request.Headers[ApiKeyVerifier.HeaderName].ToString());
-    }
+    public bool Authorize(DashboardContext context) => Allows(context.GetHttpContext());
+
+    /// <summary>Signed in, or presenting a valid API key.</summary>
+    public bool Allows(HttpContext http) =>
+        http.User.Identity?.IsAuthenticated == true || verifier.IsValid(http.Request.Headers[ApiKeyVerifier.HeaderName].ToString());
 
     /// <summary>Neither signed in nor presenting a key: the caller should sign in (a wrong key is refused by <see cref="Authorize"/>).</summary>
     public static bool NeedsSignIn(HttpContext http) =>

@@ -4,7 +4,6 @@ using Hangfire.InMemory;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Hangfire.Storage.SQLite;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Configuration;
@@ -51,13 +50,12 @@ public static class SchedulingRegistration
 
     /// <summary>
     /// Mounts the Hangfire dashboard; only an authenticated user or a valid API key gets in, local or not. A request with
-    /// neither is challenged: the sign-in page for a browser, 401 for anything else (the cookie scheme decides).
+    /// neither is challenged: the sign-in page for a browser, 401 for anything else (the cookie scheme decides); a wrong
+    /// key, a method the dashboard does not answer or an address it does not know end in a 4xx (<see cref="HangfireDashboardGate"/>).
     /// </summary>
     public static WebApplication MapPipelineScheduling(this WebApplication app)
     {
-        // A signed-out browser is sent to the sign-in page (and back); a script without a key gets 401, as before.
-        app.UseWhen(context => context.Request.Path.StartsWithSegments(DashboardPath) && HangfireDashboardAuthorization.NeedsSignIn(context),
-            branch => branch.Run(context => context.ChallengeAsync()));
+        app.UseMiddleware<HangfireDashboardGate>();
         app.UseHangfireDashboard(DashboardPath, new DashboardOptions
         {
             Authorization = [app.Services.GetRequiredService<HangfireDashboardAuthorization>()],

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Cryptography.KeyDerivation;
 using Microsoft.AspNetCore.Identity;
 
 namespace Pipeline.Web.Security;
@@ -6,9 +8,11 @@ namespace Pipeline.Web.Security;
 /// <summary>
 /// The password hash format: ASP.NET Core Identity's PasswordHasher v3 (PBKDF2 with HMAC-SHA256/512, a random salt,
 /// the iteration count stored in the hash), so hashes made by Identity tools or <see cref="Create"/> both work.
+/// Layout: 0x01 | PRF | iterations | salt length (big-endian uint32s) | salt | subkey, base64.
 /// </summary>
 public static class AdminPasswordHash
 {
+    private const int HeaderLength = 13;
     private static readonly PasswordHasher<AdminUser> Hasher = new();
     private static readonly AdminUser User = new();
 
@@ -18,17 +22,39 @@ public static class AdminPasswordHash
         Hasher.VerifyHashedPassword(User, hash, password) is PasswordVerificationResult.Success or PasswordVerificationResult.SuccessRehashNeeded;
 
     /// <summary>True for a v3 hash with a known PRF, at least 10,000 iterations, a 128-bit salt and a 128-bit subkey.</summary>
-    public static bool IsWellFormed(string? hash)
+    public static bool IsWellFormed(string? hash) =>
+        TryReadParameters(hash, out var p) && p.Iterations >= 10_000 && p.SaltLength is >= 16 and <= 1024 && p.SubkeyLength >= 16;
+
+    /// <summary>Reads a v3 hash's header (false for anything else: not base64, another version, an unknown PRF, a short body).</summary>
+    public static bool TryReadParameters(string? hash, out PasswordHashParameters parameters)
     {
+        parameters = default;
         if (string.IsNullOrWhiteSpace(hash) || hash.Length > 1024) return false;
         var bytes = new byte[hash.Length];
         if (!Convert.TryFromBase64String(hash.Trim(), bytes, out var length)) return false;
         var data = bytes.AsSpan(0, length);
-        if (data.Length < 13 || data[0] != 0x01) return false;
+        if (data.Length < HeaderLength || data[0] != 0x01) return false;
         var prf = BinaryPrimitives.ReadUInt32BigEndian(data[1..]);
         var iterations = BinaryPrimitives.ReadUInt32BigEndian(data[5..]);
         var saltLength = BinaryPrimitives.ReadUInt32BigEndian(data[9..]);
-        return prf <= 2 && iterations >= 10_000 && saltLength is >= 16 and <= 1024 && data.Length - 13 - (int)saltLength >= 16;
+        if (prf > (uint)KeyDerivationPrf.HMACSHA512 || iterations > int.MaxValue || saltLength > (uint)(data.Length - HeaderLength)) return false;
+        parameters = new PasswordHashParameters((KeyDerivationPrf)prf, (int)iterations, (int)saltLength, data.Length - HeaderLength - (int)saltLength);
+        return true;
+    }
+
+    /// <summary>
+    /// A hash no password matches (random salt and subkey) whose verification costs what verifying a hash with
+    /// <paramref name="parameters"/> costs: same PRF, iterations and lengths. Sign-in checks a wrong user name against it.
+    /// </summary>
+    public static string CreateDecoy(PasswordHashParameters parameters)
+    {
+        var bytes = new byte[HeaderLength + parameters.SaltLength + parameters.SubkeyLength];
+        bytes[0] = 0x01;
+        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(1), (uint)parameters.Prf);
+        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(5), (uint)parameters.Iterations);
+        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(9), (uint)parameters.SaltLength);
+        RandomNumberGenerator.Fill(bytes.AsSpan(HeaderLength));
+        return Convert.ToBase64String(bytes);
     }
 
     /// <summary>The hasher's user type; the v3 format does not use it.</summary>

@@ -1,8 +1,13 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 
 namespace Pipeline.Web.Security;
 
-/// <summary>The dashboard's sign-in cookie: name, flags, lifetime and what a signed-out request gets.</summary>
+/// <summary>
+/// The dashboard's sign-in cookie: name, flags, lifetime, what a signed-out request gets, and its server-side session
+/// (<see cref="ServerSessions"/>): started at every sign-in (password and single sign-on alike), checked on every request
+/// (pages, the Blazor hub, the Hangfire dashboard), revoked at sign-out.
+/// </summary>
 public static class AuthCookies
 {
     public static void Configure(CookieAuthenticationOptions o, bool development)
@@ -23,7 +28,38 @@ public static class AuthCookies
             else context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             return Task.CompletedTask;
         };
+        o.Events.OnSigningIn = context =>
+            Sessions(context.HttpContext).StartAsync(context.Principal!, context.HttpContext.RequestAborted);
+        o.Events.OnValidatePrincipal = ValidateSessionAsync;
+        o.Events.OnSigningOut = context =>
+            // The user of the request signing out (empty when the cookie was refused, which revokes nothing).
+            Sessions(context.HttpContext).EndAsync(context.HttpContext.User, CancellationToken.None);
     }
+
+    /// <summary>
+    /// Refuses a cookie whose session has ended (signed out, signed out everywhere, past its absolute end, or from before
+    /// sessions were kept) and deletes it. When the store cannot answer, the request is refused but the cookie kept.
+    /// </summary>
+    private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
+    {
+        bool active;
+        try
+        {
+            active = await Sessions(context.HttpContext).IsActiveAsync(context.Principal!, context.HttpContext.RequestAborted);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AuthCookies))
+                .LogWarning("Could not check a dashboard session; the request is treated as signed out: {Error}", e.Message);
+            context.RejectPrincipal();
+            return;
+        }
+        if (active) return;
+        context.RejectPrincipal();
+        await context.HttpContext.SignOutAsync(context.Scheme.Name);
+    }
+
+    private static ServerSessions Sessions(HttpContext http) => http.RequestServices.GetRequiredService<ServerSessions>();
 
     private static bool IsPageRequest(HttpRequest request) =>
         HttpMethods.IsGet(request.Method)

@@ -5,8 +5,9 @@ namespace Pipeline.Web.Security;
 
 /// <summary>
 /// Adds the security headers to every response: a Content-Security-Policy that fits Blazor Server and MudBlazor
-/// (scripts only from this origin or with the request's nonce; inline styles allowed, which MudBlazor needs), no
-/// framing, no MIME sniffing, no referrer. The nonce is kept on the request for the page's inline import map.
+/// (scripts only from this origin or with the request's nonce; inline styles allowed, which MudBlazor needs; images only
+/// from this origin or inline, since no page shows a remote one), no framing, no MIME sniffing, no referrer. The nonce
+/// is kept on the request for the page's inline import map.
 /// </summary>
 public sealed class SecurityHeadersMiddleware(RequestDelegate next, IOptions<OidcOptions> oidc)
 {
@@ -28,7 +29,7 @@ public sealed class SecurityHeadersMiddleware(RequestDelegate next, IOptions<Oid
                 "default-src 'self'; " +
                 $"script-src 'self' 'nonce-{nonce}'; " +
                 "style-src 'self' 'unsafe-inline'; " +
-                "img-src 'self' data: https:; " +
+                "img-src 'self' data:; " +
                 "font-src 'self' data:; " +
                 "connect-src 'self'; " +
                 "object-src 'none'; " +

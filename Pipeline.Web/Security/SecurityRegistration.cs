@@ -66,6 +66,7 @@ public static class SecurityRegistration
             .Configure<IOptions<RequestLimitOptions>>((o, limits) => o.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes);
 
         services.AddSignInRateLimit();
+        services.AddServerSessions();
         return services;
     }
 

@@ -16,7 +16,7 @@ public sealed class WalHealthTests
     public async Task Failing_checkpoints_make_the_store_degraded_without_naming_the_error_until_one_succeeds()
     {
         await using var factory = new PipelineAppFactory();
-        using var client = factory.CreateClient();
+        using var client = factory.CreateApiClient(); // descriptions are for keyed callers
         Assert.Equal("Healthy", (await HealthAsync(client)).GetProperty("status").GetString());
         var checkpointer = factory.Services.GetRequiredService<SqliteDatabase>().Checkpointer;
 
@@ -28,7 +28,7 @@ public sealed class WalHealthTests
         Assert.Equal("Degraded", store.GetProperty("status").GetString());
         var description = store.GetProperty("description").GetString()!;
         Assert.Contains("WAL checkpoints are failing (1 so far)", description);
-        Assert.DoesNotContain("/srv/private", description); // /health is open: the error stays in SqliteDatabase.Checkpoints
+        Assert.DoesNotContain("/srv/private", description); // even keyed callers: the error stays in SqliteDatabase.Checkpoints
         Assert.Equal("Healthy", health.GetProperty("checks").GetProperty("stream").GetProperty("status").GetString());
         // The operator's log has the cause, once per spell of failures.
         checkpointer.Fail(new IOException("No space left on device (again)"));
@@ -48,7 +48,7 @@ public sealed class WalHealthTests
     public async Task Failing_checkpoints_of_the_stream_file_make_the_stream_degraded()
     {
         await using var factory = new PipelineAppFactory();
-        using var client = factory.CreateClient();
+        using var client = factory.CreateApiClient(); // descriptions are for keyed callers
         var stream = Assert.IsType<LocalEventStream>(factory.Services.GetRequiredService<IEventStream>());
 
         stream.Database.Checkpointer.Fail(new IOException("I/O error on /srv/private/pipeline/stream.db-wal"));

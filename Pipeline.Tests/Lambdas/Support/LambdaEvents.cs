@@ -8,8 +8,13 @@ namespace Pipeline.Tests.Lambdas.Support;
 /// <summary>Events in the shapes AWS delivers, built from SAM CLI's own templates.</summary>
 public static class LambdaEvents
 {
-    /// <summary>An HTTP API (payload 2.0) <c>POST /ingestions</c> with the body base64-encoded, as SAM renders it.</summary>
-    public static byte[] HttpPost(string body, IReadOnlyDictionary<string, string>? headers = null)
+    /// <summary>
+    /// An HTTP API (payload 2.0) <c>POST /ingestions</c> with the body base64-encoded, as SAM renders it, through the
+    /// route terraform configures (AWS_IAM): <c>requestContext.authorizer</c> names the signing IAM principal
+    /// (<see cref="IamAuthorizer"/>) instead of the template's JWT claims. <paramref name="iamSigned"/> false leaves the
+    /// template's JWT authoriser: no IAM principal.
+    /// </summary>
+    public static byte[] HttpPost(string body, IReadOnlyDictionary<string, string>? headers = null, bool iamSigned = true)
     {
         var request = SamEventTemplate.Render("apigateway", "http-api-proxy", new Dictionary<string, string>
         {
@@ -17,11 +22,30 @@ public static class LambdaEvents
         });
         request["routeKey"] = "POST /ingestions";
         request["requestContext"]!["routeKey"] = "POST /ingestions";
+        if (iamSigned) request["requestContext"]!["authorizer"] = IamAuthorizer();
         var headerNode = request["headers"]!.AsObject();
         headerNode["content-type"] = "application/json";
         foreach (var (name, value) in headers ?? new Dictionary<string, string>()) headerNode[name] = value;
         return Encoding.UTF8.GetBytes(request.ToJsonString());
     }
+
+    /// <summary>
+    /// <c>requestContext.authorizer</c> of an HTTP API request API Gateway let through an AWS_IAM route (the shape AWS
+    /// documents for payload 2.0: "Working with AWS Lambda proxy integrations for HTTP APIs").
+    /// </summary>
+    public static JsonObject IamAuthorizer() => new()
+    {
+        ["iam"] = new JsonObject
+        {
+            ["accessKey"] = "AKIAIOSFODNN7EXAMPLE",
+            ["accountId"] = "123456789012",
+            ["callerId"] = "AIDACKCEVSQ6C2EXAMPLE",
+            ["cognitoIdentity"] = null,
+            ["principalOrgId"] = null,
+            ["userArn"] = "arn:aws:iam::123456789012:user/operator",
+            ["userId"] = "AIDACKCEVSQ6C2EXAMPLE",
+        },
+    };
 
     /// <summary>An HTTP API event whose body is given verbatim (not base64).</summary>
     public static byte[] HttpPostRaw(string? body, bool isBase64Encoded = false)

@@ -1,0 +1,17 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipeline.Core.Configuration;
+
+/// <summary>
+/// <c>Pipeline:Limits</c>: how much work one request may ask for. A run planned beyond <see cref="MaxPagesPerRun"/> is
+/// refused (400 naming the option where the page count is known up front, as for the synthetic source; the run fails at
+/// planning otherwise).
+/// </summary>
+public sealed class RunLimitsOptions
+{
+    public const string Section = "Pipeline:Limits";
+
+    /// <summary>Pages (raw objects, fetch tasks) one run may plan; 10,000 holds 1M synthetic products at the default page size.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxPagesPerRun { get; set; } = 10_000;
+}
