@@ -46,9 +46,9 @@ public sealed class HealthExposureTests : IClassFixture<HealthExposureTests.App>
 
     public HealthExposureTests(App app) => _app = app;
 
-    private static async Task<(int Status, string Text, JsonElement Body)> HealthAsync(HttpClient client)
+    private static async Task<(int Status, string Text, JsonElement Body)> HealthAsync(HttpClient client, string path = "/health")
     {
-        using var response = await client.GetAsync("/health");
+        using var response = await client.GetAsync(path);
         var text = await response.Content.ReadAsStringAsync();
         return ((int)response.StatusCode, text, JsonDocument.Parse(text).RootElement);
     }
@@ -75,6 +75,19 @@ public sealed class HealthExposureTests : IClassFixture<HealthExposureTests.App>
         Assert.Equal("Local", rawZone.GetProperty("provider").GetString());
         Assert.Equal($"Local: {Secret}", rawZone.GetProperty("description").GetString());
         Assert.Equal("DuckDb", body.GetProperty("checks").GetProperty("warehouse").GetProperty("provider").GetString());
+    }
+
+    [Fact]
+    public async Task Live_answers_while_a_backend_fails_and_ready_does_not_both_without_a_key()
+    {
+        using var anonymous = _app.Factory.CreateClient();
+        var (liveStatus, _, live) = await HealthAsync(anonymous, "/health/live");
+        Assert.Equal((200, "Healthy", 0), (liveStatus, live.GetProperty("status").GetString(), live.GetProperty("checks").EnumerateObject().Count()));
+
+        var (readyStatus, text, ready) = await HealthAsync(anonymous, "/health/ready");
+        Assert.Equal(503, readyStatus);
+        AssertStatusOnly(ready, text);
+        Assert.Equal(["stream", "rawZone", "store", "warehouse"], ready.GetProperty("checks").EnumerateObject().Select(c => c.Name));
     }
 
     [Fact]

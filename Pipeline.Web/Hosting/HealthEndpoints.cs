@@ -6,13 +6,17 @@ namespace Pipeline.Web.Hosting;
 /// <summary>
 /// <c>/health</c> as JSON, open to anyone: the overall status and each check's status (Healthy, Degraded, Unhealthy).
 /// A signed-in user or a caller with a valid API key (<c>X-Api-Key</c>, or <c>Authorization: Bearer</c>) also gets each
-/// check's provider and description (what is degraded, or the backend's error).
+/// check's provider and description (what is degraded, or the backend's error). For orchestrators, also without a key:
+/// <c>/health/live</c> (the process answers; no backend is probed) and <c>/health/ready</c> (every backend answers:
+/// 200 while Healthy or Degraded, 503 when one is Unhealthy), in the same shape.
 /// </summary>
 public static class HealthEndpoints
 {
     public static WebApplication MapPipelineHealth(this WebApplication app)
     {
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteAsync });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { ResponseWriter = WriteAsync, Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { ResponseWriter = WriteAsync, Predicate = c => c.Tags.Contains("backend") });
         return app;
     }
 
