@@ -97,14 +97,14 @@ public sealed partial class SqliteRunStore : INotificationOutbox
         return deliveries;
     }
 
-    public Task<bool> TryClaimAttemptAsync(WebhookDelivery claimed, int expectedAttempts, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(claimed);
-        return UpdateAttemptAsync(claimed, "AND status = 'pending' AND attempts = $expected",
-            command => command.With("$expected", expectedAttempts), ct);
-    }
+    public Task<bool> TryClaimAttemptAsync(WebhookDelivery claimed, int expectedAttempts, CancellationToken ct) =>
+        TryReplacePendingAsync(claimed, expectedAttempts, ct);
 
-    public Task<bool> TryRecordOutcomeAsync(WebhookDelivery delivery, int expectedAttempts, CancellationToken ct)
+    public Task<bool> TryRecordOutcomeAsync(WebhookDelivery delivery, int expectedAttempts, CancellationToken ct) =>
+        TryReplacePendingAsync(delivery, expectedAttempts, ct);
+
+    /// <summary>A claim and an outcome are the same write: the delivery, if it is still pending with that many attempts.</summary>
+    private Task<bool> TryReplacePendingAsync(WebhookDelivery delivery, int expectedAttempts, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(delivery);
         return UpdateAttemptAsync(delivery, "AND status = 'pending' AND attempts = $expected",

@@ -1,8 +1,6 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Cryptography.KeyDerivation;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Internal;
@@ -69,18 +67,6 @@ public static class SignInTimingProfile
     }
 
     /// <summary>A v3 hash as the docs' python recipe makes it (PBKDF2, 16-byte salt, 32-byte subkey).</summary>
-    private static string HandMade(string password, KeyDerivationPrf prf, int iterations)
-    {
-        var salt = RandomNumberGenerator.GetBytes(16);
-        var algorithm = prf switch { KeyDerivationPrf.HMACSHA1 => HashAlgorithmName.SHA1, KeyDerivationPrf.HMACSHA256 => HashAlgorithmName.SHA256, _ => HashAlgorithmName.SHA512 };
-        var subkey = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, algorithm, 32);
-        var bytes = new byte[13 + salt.Length + subkey.Length];
-        bytes[0] = 0x01;
-        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(1), (uint)prf);
-        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(5), (uint)iterations);
-        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(9), (uint)salt.Length);
-        salt.CopyTo(bytes, 13);
-        subkey.CopyTo(bytes, 13 + salt.Length);
-        return Convert.ToBase64String(bytes);
-    }
+    private static string HandMade(string password, KeyDerivationPrf prf, int iterations) =>
+        AdminPasswordHash.Create(password, new PasswordHashParameters(prf, iterations, 16, 32));
 }

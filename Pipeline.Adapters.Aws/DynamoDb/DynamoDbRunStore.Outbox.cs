@@ -107,18 +107,14 @@ public sealed partial class DynamoDbRunStore : INotificationOutbox
         return due.OrderBy(d => d.NextAttemptAt).ThenBy(d => d.Id, StringComparer.Ordinal).Take(limit).ToList();
     }
 
-    public async Task<bool> TryClaimAttemptAsync(WebhookDelivery claimed, int expectedAttempts, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(claimed);
-        claimed = Stored(claimed);
-        if (!await UpdateAttemptAsync(claimed, "#status = :pending AND #attempts = :expected",
-                new() { [":pending"] = S(D.ToWire(DeliveryStatus.Pending)), [":expected"] = N(expectedAttempts) }, ct).ConfigureAwait(false))
-            return false;
-        await MovePointerAsync(claimed, ct).ConfigureAwait(false);
-        return true;
-    }
+    public Task<bool> TryClaimAttemptAsync(WebhookDelivery claimed, int expectedAttempts, CancellationToken ct) =>
+        TryReplacePendingAsync(claimed, expectedAttempts, ct);
 
-    public async Task<bool> TryRecordOutcomeAsync(WebhookDelivery delivery, int expectedAttempts, CancellationToken ct)
+    public Task<bool> TryRecordOutcomeAsync(WebhookDelivery delivery, int expectedAttempts, CancellationToken ct) =>
+        TryReplacePendingAsync(delivery, expectedAttempts, ct);
+
+    /// <summary>A claim and an outcome are the same write: the delivery, if it is still pending with that many attempts; then its due pointer follows.</summary>
+    private async Task<bool> TryReplacePendingAsync(WebhookDelivery delivery, int expectedAttempts, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(delivery);
         delivery = Stored(delivery);

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -370,20 +369,8 @@ public sealed class SignInHardeningTests
             Options.Create(new SignInOptions { PermitLimit = permitLimit, WindowSeconds = 60 }), clock);
 
     /// <summary>A v3 hash built by hand: 0x01 | PRF | iterations | salt length | salt | subkey.</summary>
-    private static string HandMade(string password, KeyDerivationPrf prf, int iterations, int saltBytes, int subkeyBytes)
-    {
-        var salt = RandomNumberGenerator.GetBytes(saltBytes);
-        var algorithm = prf switch { KeyDerivationPrf.HMACSHA1 => HashAlgorithmName.SHA1, KeyDerivationPrf.HMACSHA256 => HashAlgorithmName.SHA256, _ => HashAlgorithmName.SHA512 };
-        var subkey = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, algorithm, subkeyBytes);
-        var bytes = new byte[13 + salt.Length + subkey.Length];
-        bytes[0] = 0x01;
-        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(1), (uint)prf);
-        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(5), (uint)iterations);
-        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(9), (uint)salt.Length);
-        salt.CopyTo(bytes, 13);
-        subkey.CopyTo(bytes, 13 + salt.Length);
-        return Convert.ToBase64String(bytes);
-    }
+    private static string HandMade(string password, KeyDerivationPrf prf, int iterations, int saltBytes, int subkeyBytes) =>
+        AdminPasswordHash.Create(password, new PasswordHashParameters(prf, iterations, saltBytes, subkeyBytes));
 
     /// <summary>Stands in for the client address the test server leaves empty, so one host sees several clients.</summary>
     private sealed class ClientAddressFromHeader : IStartupFilter

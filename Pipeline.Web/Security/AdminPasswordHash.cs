@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using System.Text;
 using Microsoft.AspNetCore.Cryptography.KeyDerivation;
 using Microsoft.AspNetCore.Identity;
 
@@ -46,14 +47,33 @@ public static class AdminPasswordHash
     /// A hash no password matches (random salt and subkey) whose verification costs what verifying a hash with
     /// <paramref name="parameters"/> costs: same PRF, iterations and lengths. Sign-in checks a wrong user name against it.
     /// </summary>
-    public static string CreateDecoy(PasswordHashParameters parameters)
+    public static string CreateDecoy(PasswordHashParameters parameters) =>
+        Encode(parameters, RandomNumberGenerator.GetBytes(parameters.SaltLength), RandomNumberGenerator.GetBytes(parameters.SubkeyLength));
+
+    /// <summary>The hash of <paramref name="password"/> with the given PRF, iterations and lengths (the recipe in docs/reliability.md).</summary>
+    public static string Create(string password, PasswordHashParameters parameters)
     {
-        var bytes = new byte[HeaderLength + parameters.SaltLength + parameters.SubkeyLength];
+        var salt = RandomNumberGenerator.GetBytes(parameters.SaltLength);
+        var algorithm = parameters.Prf switch
+        {
+            KeyDerivationPrf.HMACSHA1 => HashAlgorithmName.SHA1,
+            KeyDerivationPrf.HMACSHA256 => HashAlgorithmName.SHA256,
+            _ => HashAlgorithmName.SHA512,
+        };
+        var subkey = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, parameters.Iterations, algorithm, parameters.SubkeyLength);
+        return Encode(parameters, salt, subkey);
+    }
+
+    /// <summary>0x01 | PRF | iterations | salt length (big-endian) | salt | subkey, in base64.</summary>
+    private static string Encode(PasswordHashParameters parameters, byte[] salt, byte[] subkey)
+    {
+        var bytes = new byte[HeaderLength + salt.Length + subkey.Length];
         bytes[0] = 0x01;
         BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(1), (uint)parameters.Prf);
         BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(5), (uint)parameters.Iterations);
-        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(9), (uint)parameters.SaltLength);
-        RandomNumberGenerator.Fill(bytes.AsSpan(HeaderLength));
+        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(9), (uint)salt.Length);
+        salt.CopyTo(bytes, HeaderLength);
+        subkey.CopyTo(bytes, HeaderLength + salt.Length);
         return Convert.ToBase64String(bytes);
     }
 
