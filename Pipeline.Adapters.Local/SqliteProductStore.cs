@@ -107,6 +107,10 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
         foreach (var (table, column) in new[] { ("products", "change_seq"), ("price_observations", "change_seq"), ("products", "created_seq") })
             if (session.Statement($"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = '{column}'").ScalarInt64() == 0)
                 session.Execute($"ALTER TABLE {table} ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0");
+        // And before lineage was kept: null (unknown) for what they hold.
+        foreach (var (table, column) in new[] { ("products", "raw_key TEXT"), ("products", "record_index INTEGER"), ("price_observations", "raw_key TEXT") })
+            if (session.Statement($"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = '{column.Split(' ')[0]}'").ScalarInt64() == 0)
+                session.Execute($"ALTER TABLE {table} ADD COLUMN {column}");
         // Older stores also had an index on observed_at that no query read: it cost a
         // B-tree insert per observation, so it goes.
         session.Execute("""
@@ -122,11 +126,12 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
             description TEXT, category TEXT NOT NULL, brand TEXT, price TEXT NOT NULL, price_num REAL NOT NULL,
             discount TEXT, rating TEXT, stock INTEGER, availability TEXT, tags TEXT NOT NULL, sku TEXT, thumbnail TEXT,
             content_hash TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, last_changed INTEGER NOT NULL,
-            last_run_id TEXT, change_seq INTEGER NOT NULL DEFAULT 0, created_seq INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+            last_run_id TEXT, change_seq INTEGER NOT NULL DEFAULT 0, created_seq INTEGER NOT NULL DEFAULT 0, raw_key TEXT,
+            record_index INTEGER) WITHOUT ROWID;
         """ + SortIndexes + """
         CREATE TABLE IF NOT EXISTS price_observations (
             product_id TEXT NOT NULL, run_id TEXT NOT NULL, price TEXT NOT NULL, previous_price TEXT, observed_at INTEGER NOT NULL,
-            change_seq INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (product_id, run_id)) WITHOUT ROWID;
+            change_seq INTEGER NOT NULL DEFAULT 0, raw_key TEXT, PRIMARY KEY (product_id, run_id)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS rejections (
             raw_key TEXT NOT NULL, record_index INTEGER NOT NULL, run_id TEXT NOT NULL, source TEXT NOT NULL, source_id TEXT,
             reason TEXT NOT NULL, rejected_at INTEGER NOT NULL, PRIMARY KEY (raw_key, record_index)) WITHOUT ROWID;
@@ -156,18 +161,25 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
     private readonly struct ProductRow(Product product)
     {
         public const int Id = 0, Source = 1, SourceId = 2, Title = 3, TitleKey = 4, Description = 5, Category = 6, Brand = 7,
-            Price = 8, Discount = 9, Rating = 10, Availability = 11, Tags = 12, Sku = 13, Thumbnail = 14, ContentHash = 15;
+            Price = 8, Discount = 9, Rating = 10, Availability = 11, Tags = 12, Sku = 13, Thumbnail = 14, ContentHash = 15, RawKey = 16;
 
         public Product Product { get; } = product;
 
         public Utf8Values Text { get; } = new(product.Id, product.Source, product.SourceId, product.Title, product.Title.ToLowerInvariant(),
             product.Description, product.Category, product.Brand, Dec(product.Price), Dec(product.DiscountPercentage), Dec(product.Rating),
             product.Availability, product.Tags.Count == 0 ? "[]" : JsonSerializer.Serialize(product.Tags.ToList(), CoreJsonContext.Default.ListString),
-            product.Sku, product.Thumbnail, product.ContentHash);
+            product.Sku, product.Thumbnail, product.ContentHash, product.RawKey);
     }
 
     private const string AdvanceFeedSql = "UPDATE change_feed SET position = position + 1 WHERE id = 1 RETURNING position";
-    private const string SelectSql = "SELECT content_hash, price, title_key, category FROM products WHERE id = ?1";
+    /// <summary>
+    /// The stored row, and the latest time the product was seen (its row's, or its sighting's when later): a product
+    /// observed before that is older than what the store holds (a replayed page, a late re-delivery) and changes nothing.
+    /// </summary>
+    private const string SelectSql = """
+        SELECT p.content_hash, p.price, p.title_key, p.category, max(p.last_seen, coalesce(s.last_seen, 0))
+        FROM products p LEFT JOIN product_seen s USING (id) WHERE p.id = ?1
+        """;
     /// <summary>
     /// An unchanged product is only marked seen, in the narrow <c>product_seen</c> table: rewriting its whole row in
     /// <c>products</c> (~500 B) dirtied a page per product, which made a run of a mostly unchanged catalog write most of
@@ -181,14 +193,14 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
     private const string WriteSql = """
         INSERT INTO products (id, source, source_id, title, title_key, description, category, brand, price, price_num, discount,
             rating, stock, availability, tags, sku, thumbnail, content_hash, first_seen, last_seen, last_changed, last_run_id, change_seq,
-            created_seq)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?19, ?20, ?21, ?21)
+            created_seq, raw_key, record_index)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?19, ?20, ?21, ?21, ?22, ?23)
         ON CONFLICT(id) DO UPDATE SET title = excluded.title, title_key = excluded.title_key, description = excluded.description,
             category = excluded.category, brand = excluded.brand, price = excluded.price, price_num = excluded.price_num,
             discount = excluded.discount, rating = excluded.rating, stock = excluded.stock, availability = excluded.availability,
             tags = excluded.tags, sku = excluded.sku, thumbnail = excluded.thumbnail, content_hash = excluded.content_hash,
             last_seen = max(last_seen, excluded.last_seen), last_changed = excluded.last_changed, last_run_id = excluded.last_run_id,
-            change_seq = excluded.change_seq
+            change_seq = excluded.change_seq, raw_key = excluded.raw_key, record_index = excluded.record_index
         """;
     /// <summary>
     /// A changed product whose sort keys (title, category) stayed: SQLite maintains an index on UPDATE only when the
@@ -198,7 +210,7 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
     private const string UpdatePriceSql = """
         UPDATE products SET title = ?4, description = ?6, brand = ?8, price = ?9, price_num = ?10, discount = ?11, rating = ?12,
             stock = ?13, availability = ?14, tags = ?15, sku = ?16, thumbnail = ?17, content_hash = ?18,
-            last_seen = max(last_seen, ?19), last_changed = ?19, last_run_id = ?20, change_seq = ?21
+            last_seen = max(last_seen, ?19), last_changed = ?19, last_run_id = ?20, change_seq = ?21, raw_key = ?22, record_index = ?23
         WHERE id = ?1
         """;
 
@@ -206,12 +218,12 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
     private const string UpdateContentSql = """
         UPDATE products SET title = ?4, description = ?6, brand = ?8, price = ?9, discount = ?11, rating = ?12,
             stock = ?13, availability = ?14, tags = ?15, sku = ?16, thumbnail = ?17, content_hash = ?18,
-            last_seen = max(last_seen, ?19), last_changed = ?19, last_run_id = ?20, change_seq = ?21
+            last_seen = max(last_seen, ?19), last_changed = ?19, last_run_id = ?20, change_seq = ?21, raw_key = ?22, record_index = ?23
         WHERE id = ?1
         """;
 
     private const string ObserveSql = """
-        INSERT INTO price_observations (product_id, run_id, price, previous_price, observed_at, change_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        INSERT INTO price_observations (product_id, run_id, price, previous_price, observed_at, change_seq, raw_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
         ON CONFLICT(product_id, run_id) DO NOTHING
         """;
 
@@ -230,6 +242,13 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
             string? oldPrice = null;
             var select = session.Statement(SelectSql).Text(1, text, ProductRow.Id);
             var isNew = !select.Step();
+            if (!isNew && select.GetInt64(4) > observed)
+            {
+                // Older than what the store holds: nothing to apply (counted unchanged).
+                select.Done();
+                unchanged++;
+                continue;
+            }
             if (!isNew)
             {
                 sameContent = select.TextEquals(0, text[ProductRow.ContentHash]);
@@ -263,14 +282,14 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
                 .Text(11, text, ProductRow.Discount).Text(12, text, ProductRow.Rating).Int(13, product.Stock)
                 .Text(14, text, ProductRow.Availability).Text(15, text, ProductRow.Tags).Text(16, text, ProductRow.Sku)
                 .Text(17, text, ProductRow.Thumbnail).Text(18, text, ProductRow.ContentHash).Int(19, observed).Text(20, run, 0)
-                .Int(21, position)
+                .Int(21, position).Text(22, text, ProductRow.RawKey).Int(23, product.RecordIndex)
                 .Run();
             upserted++;
 
             if (isNew || priceChanged)
             {
                 session.Statement(ObserveSql).Text(1, text, ProductRow.Id).Text(2, run, 0).Text(3, text, ProductRow.Price).Text(4, oldPrice)
-                    .Int(5, observed).Int(6, position).Run();
+                    .Int(5, observed).Int(6, position).Text(7, text, ProductRow.RawKey).Run();
                 if (priceChanged) priceChanges++;
             }
         }
@@ -287,7 +306,7 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
     private const string ProductColumns =
         "id, source, source_id, title, description, category, brand, price, discount, rating, stock, availability, tags, sku, thumbnail, " +
         "content_hash, first_seen, max(p.last_seen, coalesce(s.last_seen, 0)), last_changed, " +
-        "CASE WHEN s.last_seen > p.last_seen THEN s.last_run_id ELSE p.last_run_id END, price_num, title_key";
+        "CASE WHEN s.last_seen > p.last_seen THEN s.last_run_id ELSE p.last_run_id END, price_num, title_key, raw_key, record_index";
 
     /// <summary>The products with their sightings: one lookup of <c>product_seen</c> per row.</summary>
     private const string ProductRows = "products p LEFT JOIN product_seen s USING (id)";
@@ -313,6 +332,8 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
         LastSeen = SqliteExtensions.FromUnixMs(r.GetInt64(17)),
         LastChanged = SqliteExtensions.FromUnixMs(r.GetInt64(18)),
         LastRunId = r.GetNullableString(19),
+        RawKey = r.GetNullableString(22),
+        RecordIndex = r.IsDBNull(23) ? null : r.GetInt32(23),
     };
 
     public async Task<Product?> GetAsync(string id, CancellationToken ct)
@@ -330,12 +351,12 @@ public sealed class SqliteProductStore(SqliteDatabase db, TimeProvider? clock = 
         var points = new List<PricePoint>();
         await using var connection = await db.OpenAsync(ct).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT price, observed_at, run_id FROM price_observations WHERE product_id = $id ORDER BY observed_at, run_id";
+        command.CommandText = "SELECT price, observed_at, run_id, raw_key FROM price_observations WHERE product_id = $id ORDER BY observed_at, run_id";
         command.Parameters.AddWithValue("$id", id);
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await reader.ReadAsync(ct).ConfigureAwait(false))
             points.Add(new PricePoint(decimal.Parse(reader.GetString(0), CultureInfo.InvariantCulture),
-                SqliteExtensions.FromUnixMs(reader.GetInt64(1)), reader.GetString(2)));
+                SqliteExtensions.FromUnixMs(reader.GetInt64(1)), reader.GetString(2), reader.GetNullableString(3)));
         return points;
     }
 

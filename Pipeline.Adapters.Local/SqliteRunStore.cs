@@ -34,6 +34,10 @@ public sealed partial class SqliteRunStore(SqliteDatabase db) : IRunStore, IIdem
             // Stores written before runs had a timeline, a parent and a page list get the columns (null for old runs).
             if (session.Statement("SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'parent_run_id'").ScalarInt64() == 0)
                 session.Execute(string.Join(" ", TimelineColumnDefinitions.Select(c => $"ALTER TABLE runs ADD COLUMN {c};")));
+            // Stores written before replays get the replay's counters (zero for every earlier run).
+            foreach (var counter in Counters)
+                if (session.Statement($"SELECT count(*) FROM pragma_table_info('runs') WHERE name = '{counter.ColumnName()}'").ScalarInt64() == 0)
+                    session.Execute($"ALTER TABLE runs ADD COLUMN {counter.ColumnName()} INTEGER NOT NULL DEFAULT 0;");
             MigrateQuality(session);
             MigrateOutbox(session);
         }, ct).ConfigureAwait(false);

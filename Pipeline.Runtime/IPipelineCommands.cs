@@ -20,5 +20,11 @@ public interface IPipelineCommands
     /// </summary>
     Task<StartIngestionResult?> RetryAsync(IngestionRun run, CancellationToken ct);
 
+    /// <summary>
+    /// Records a replay of raw pages (trigger <c>replay</c>) and queues its planning; an active run of the same source is
+    /// returned instead (Created=false). Throws <see cref="ReplayRequestException"/> for a request that names nothing to replay.
+    /// </summary>
+    Task<StartIngestionResult> StartReplayAsync(StartReplayRequest request, CancellationToken ct);
+
     Task<WarehouseRefresh> StartRefreshAsync(string trigger, CancellationToken ct);
 }

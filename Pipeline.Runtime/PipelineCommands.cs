@@ -9,7 +9,8 @@ namespace Pipeline.Runtime;
 /// <see cref="PlanWorker"/>; a refresh is recorded and queued for the <see cref="RefreshWorker"/>.
 /// </summary>
 public sealed class PipelineCommands(
-    TriggerHandler ingestion, WarehouseRefresher refresher, PlanQueue plans, RefreshQueue refreshes, IProductStore store) : IPipelineCommands
+    TriggerHandler ingestion, ReplayHandler replay, WarehouseRefresher refresher, PlanQueue plans, RefreshQueue refreshes, IProductStore store)
+    : IPipelineCommands
 {
     public async Task<StartIngestionResult> StartIngestionAsync(StartIngestionRequest request, CancellationToken ct)
     {
@@ -20,8 +21,17 @@ public sealed class PipelineCommands(
 
     public Task<bool> CancelIngestionAsync(string runId, CancellationToken ct) => ingestion.CancelAsync(runId, ct);
 
-    public Task<StartIngestionResult> RerunAsync(IngestionRun run, CancellationToken ct) =>
-        StartIngestionAsync(new StartIngestionRequest(run.Source, run.Options, RunTriggers.Rerun) { ParentRunId = run.RunId }, ct);
+    /// <summary>A replay's re-run is a replay of the same raw pages.</summary>
+    public Task<StartIngestionResult> RerunAsync(IngestionRun run, CancellationToken ct) => run.Trigger == RunTriggers.Replay
+        ? StartReplayAsync(ReplayHandler.RequestOf(run, RunTriggers.Rerun), ct)
+        : StartIngestionAsync(new StartIngestionRequest(run.Source, run.Options, RunTriggers.Rerun) { ParentRunId = run.RunId }, ct);
+
+    public async Task<StartIngestionResult> StartReplayAsync(StartReplayRequest request, CancellationToken ct)
+    {
+        var result = await replay.CreateRunAsync(request, ct);
+        if (result.Created) await plans.EnqueueAsync(result.Run.RunId, ct);
+        return result;
+    }
 
     public async Task<StartIngestionResult?> RetryAsync(IngestionRun run, CancellationToken ct)
     {

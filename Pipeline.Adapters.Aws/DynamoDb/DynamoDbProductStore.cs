@@ -61,7 +61,8 @@ public sealed class DynamoDbProductStore : IProductStore
 
     // ---------------------------------------------------------------- upsert
 
-    private enum Change { Inserted, Unchanged, Changed, PriceChanged }
+    /// <summary>What an upsert does to a product; <c>Older</c>: observed before the store's last sighting (a replayed page, a late re-delivery), so nothing.</summary>
+    private enum Change { Inserted, Unchanged, Changed, PriceChanged, Older }
 
     private sealed record Stored(string ContentHash, decimal Price, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, DateTimeOffset LastChanged);
 
@@ -93,7 +94,7 @@ public sealed class DynamoDbProductStore : IProductStore
         {
             switch (change)
             {
-                case Change.Unchanged: Interlocked.Increment(ref unchanged); break;
+                case Change.Unchanged or Change.Older: Interlocked.Increment(ref unchanged); break;
                 case Change.PriceChanged: Interlocked.Increment(ref upserted); Interlocked.Increment(ref priceChanges); break;
                 default: Interlocked.Increment(ref upserted); break;
             }
@@ -115,13 +116,15 @@ public sealed class DynamoDbProductStore : IProductStore
     private static Decision Decide(Product p, Stored? existing, string runId, DateTimeOffset observedAt)
     {
         if (existing is null)
-            return new Decision(p, null, Change.Inserted, new PriceObservation(p.Id, p.Price, observedAt, runId));
+            return new Decision(p, null, Change.Inserted, new PriceObservation(p.Id, p.Price, observedAt, runId) { RawKey = p.RawKey });
+        if (observedAt < existing.LastSeen)
+            return new Decision(p, existing, Change.Older, null);
         if (string.Equals(existing.ContentHash, p.ContentHash, StringComparison.Ordinal))
             return new Decision(p, existing, Change.Unchanged, null);
         return existing.Price == p.Price
             ? new Decision(p, existing, Change.Changed, null)
             : new Decision(p, existing, Change.PriceChanged,
-                new PriceObservation(p.Id, p.Price, observedAt, runId) { PreviousPrice = existing.Price });
+                new PriceObservation(p.Id, p.Price, observedAt, runId) { PreviousPrice = existing.Price, RawKey = p.RawKey });
     }
 
     private async Task<Change> ApplyOrRetryAsync(Decision decision, string runId, DateTimeOffset observedAt, CancellationToken ct)
@@ -170,6 +173,8 @@ public sealed class DynamoDbProductStore : IProductStore
         var p = d.Product;
         switch (d.Change)
         {
+            case Change.Older:
+                return Task.CompletedTask;
             case Change.Inserted:
                 return _db.PutItemAsync(new PutItemRequest
                 {
@@ -264,7 +269,7 @@ public sealed class DynamoDbProductStore : IProductStore
         return observations
             .OrderBy(o => o.ObservedAt)
             .ThenBy(o => o.RunId, StringComparer.Ordinal)
-            .Select(o => new PricePoint(o.Price, o.ObservedAt, o.RunId))
+            .Select(o => new PricePoint(o.Price, o.ObservedAt, o.RunId, o.RawKey))
             .ToList();
     }
 

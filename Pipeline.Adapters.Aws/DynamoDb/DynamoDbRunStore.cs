@@ -380,7 +380,11 @@ public sealed partial class DynamoDbRunStore : IRunStore, IIdempotencyMarkers, I
                 ? RunStatus.PartiallySucceeded
                 : RunStatus.Succeeded;
             // The decision holds only while what it was made from is unchanged.
-            Counter[] read = [Counter.TasksPublished, Counter.PagesFetched, Counter.PagesFailed, Counter.RawObjects, Counter.PagesTransformed, Counter.ProductsRejected];
+            Counter[] read =
+            [
+                Counter.TasksPublished, Counter.PagesFetched, Counter.PagesFailed, Counter.RawObjects, Counter.PagesTransformed,
+                Counter.ProductsRejected, Counter.PagesRead,
+            ];
             var names = new Dictionary<string, string>
             {
                 ["#status"] = R.Status, ["#finished"] = R.FinishedAt, ["#planning"] = R.PlanningComplete, ["#errors"] = R.Errors,
@@ -395,7 +399,8 @@ public sealed partial class DynamoDbRunStore : IRunStore, IIdempotencyMarkers, I
             {
                 names[$"#c{i}"] = read[i].AttributeName();
                 values[$":c{i}"] = N(s.Get(read[i]));
-                conditions.Add($"#c{i} = :c{i}");
+                // A run recorded before a counter existed has no attribute for it (read as zero).
+                conditions.Add(s.Get(read[i]) == 0 ? $"(attribute_not_exists(#c{i}) OR #c{i} = :c{i})" : $"#c{i} = :c{i}");
             }
             try
             {

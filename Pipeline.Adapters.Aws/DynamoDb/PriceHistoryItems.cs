@@ -20,6 +20,8 @@ internal static class PriceHistoryItems
     public const string PreviousPrice = "previousPrice";
     public const string ObservedAt = "observedAt";
     public const string FirstKey = "first";
+    /// <summary>Lineage: the raw page the price was read from.</summary>
+    public const string RawKey = "rawKey";
 
     /// <summary>The sort key of the observation that replaces the version last changed at <paramref name="lastChanged"/> (null: none).</summary>
     public static string KeyAfter(DateTimeOffset? lastChanged) => lastChanged is { } at ? "after#" + FormatTime(at) : FirstKey;
@@ -35,6 +37,7 @@ internal static class PriceHistoryItems
             [ObservedAt] = Time(o.ObservedAt),
         };
         item.SetIfNotNull(PreviousPrice, o.PreviousPrice);
+        item.SetIfNotNull(RawKey, o.RawKey);
         return item;
     }
 
@@ -42,5 +45,6 @@ internal static class PriceHistoryItems
         new(item.GetRequiredString(Pk), item.GetDecimal(Price) ?? 0m, item.GetRequiredTime(ObservedAt), item.GetRequiredString(RunId))
         {
             PreviousPrice = item.GetDecimal(PreviousPrice),
+            RawKey = item.GetString(RawKey),
         };
 }

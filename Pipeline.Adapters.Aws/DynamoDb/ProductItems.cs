@@ -27,6 +27,9 @@ internal static class ProductItems
     public const string LastSeen = "lastSeen";
     public const string LastChanged = "lastChanged";
     public const string LastRunId = "lastRunId";
+    /// <summary>Lineage: the raw page and record the current content was made from.</summary>
+    public const string RawKey = "rawKey";
+    public const string RecordIndex = "recordIndex";
 
     // Index attributes.
     /// <summary>Constant partition of the all-* indexes.</summary>
@@ -68,6 +71,8 @@ internal static class ProductItems
         item.SetIfNotNull(Availability, p.Availability);
         item.SetIfNotNull(Sku, p.Sku);
         item.SetIfNotNull(Thumbnail, p.Thumbnail);
+        item.SetIfNotNull(RawKey, p.RawKey);
+        item.SetIfNotNull(RecordIndex, p.RecordIndex);
         if (p.Title.Length > 0) item[SearchText] = S(p.Title.ToLowerInvariant());
         return item;
     }
@@ -93,5 +98,7 @@ internal static class ProductItems
         LastSeen = item.GetRequiredTime(LastSeen),
         LastChanged = item.GetRequiredTime(LastChanged),
         LastRunId = item.GetString(LastRunId),
+        RawKey = item.GetString(RawKey),
+        RecordIndex = item.GetInt(RecordIndex),
     };
 }

@@ -50,6 +50,7 @@ public static class PipelineCoreRegistration
         services.AddTransient<TriggerHandler>();
         services.AddTransient<FetchHandler>();
         services.AddTransient<TransformHandler>();
+        services.AddTransient<ReplayHandler>();
         services.AddTransient<WarehouseRefresher>();
 
         AddTrustSignals(services, configuration);

@@ -15,4 +15,7 @@ public enum Counter
     ProductsUnchanged,
     ProductsRejected,
     PriceChanges,
+    /// <summary>Raw pages a replay read (instead of fetching them).</summary>
+    PagesRead,
+    BytesRead,
 }

@@ -16,6 +16,8 @@ public static class CounterExtensions
         Counter.ProductsUnchanged => c with { ProductsUnchanged = c.ProductsUnchanged + delta },
         Counter.ProductsRejected => c with { ProductsRejected = c.ProductsRejected + delta },
         Counter.PriceChanges => c with { PriceChanges = c.PriceChanges + delta },
+        Counter.PagesRead => c with { PagesRead = c.PagesRead + delta },
+        Counter.BytesRead => c with { BytesRead = c.BytesRead + delta },
         _ => throw new ArgumentOutOfRangeException(nameof(counter), counter, null),
     };
 
@@ -33,6 +35,8 @@ public static class CounterExtensions
         Counter.ProductsUnchanged => c.ProductsUnchanged,
         Counter.ProductsRejected => c.ProductsRejected,
         Counter.PriceChanges => c.PriceChanges,
+        Counter.PagesRead => c.PagesRead,
+        Counter.BytesRead => c.BytesRead,
         _ => throw new ArgumentOutOfRangeException(nameof(counter), counter, null),
     };
 
@@ -51,6 +55,8 @@ public static class CounterExtensions
         Counter.ProductsUnchanged => "products_unchanged",
         Counter.ProductsRejected => "products_rejected",
         Counter.PriceChanges => "price_changes",
+        Counter.PagesRead => "pages_read",
+        Counter.BytesRead => "bytes_read",
         _ => throw new ArgumentOutOfRangeException(nameof(counter), counter, null),
     };
 

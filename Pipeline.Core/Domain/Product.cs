@@ -24,5 +24,14 @@ public sealed record Product
     public DateTimeOffset LastChanged { get; init; }
     public string? LastRunId { get; init; }
 
+    /// <summary>
+    /// Lineage: the raw page (<see cref="RawKeys"/>) and the index of the record in its product array that the current
+    /// content was made from (the page that last changed it; a later page that saw it unchanged does not move it).
+    /// Null for products stored before lineage was kept.
+    /// </summary>
+    public string? RawKey { get; init; }
+
+    public int? RecordIndex { get; init; }
+
     public string Id => ProductId.Format(Source, SourceId);
 }

@@ -8,4 +8,7 @@ public static class RunTriggers
 
     /// <summary>A new run that fetches again only the pages of an earlier run that failed.</summary>
     public const string Retry = "retry";
+
+    /// <summary>A run that applies raw pages already in the raw zone again, through the same transform; it fetches nothing.</summary>
+    public const string Replay = "replay";
 }

@@ -18,12 +18,18 @@ public sealed record StageCounters
     public long ProductsUnchanged { get; init; }
     public long ProductsRejected { get; init; }
     public long PriceChanges { get; init; }
+    /// <summary>Raw pages (and their bytes) a replay read from the raw zone; a replay fetches nothing.</summary>
+    public long PagesRead { get; init; }
+    public long BytesRead { get; init; }
 
     public static readonly StageCounters Zero = new();
 
-    /// <summary>All fetch tasks answered (fetched or failed) and every raw page transformed.</summary>
+    /// <summary>
+    /// All tasks answered (fetched, read by a replay, or failed) and every page transformed: a live run's raw objects, a
+    /// replay's pages read (a replay counts a page read and transformed in one step).
+    /// </summary>
     public bool IsSettled(bool planningComplete) =>
         planningComplete
-        && PagesFetched + PagesFailed >= TasksPublished
-        && PagesTransformed >= RawObjects;
+        && PagesFetched + PagesRead + PagesFailed >= TasksPublished
+        && PagesTransformed >= RawObjects + PagesRead;
 }

@@ -108,7 +108,7 @@ public static class CatalogPageParser
                 draft.Reset();
                 ReadRecord(ref reader, format, draft, cache);
                 string? error = draft.Error;
-                if (error is null && TryBuild(draft, page, hashBuffer, format, context, out var product, out error))
+                if (error is null && TryBuild(draft, page, hashBuffer, format, context, index, out var product, out error))
                     kept.Add(product);
                 else
                     Reject(result, context, index, draft.SourceId, error ?? "invalid record");
@@ -417,7 +417,8 @@ public static class CatalogPageParser
         }
     }
 
-    private static bool TryBuild(Draft d, ReadOnlySpan<byte> page, byte[] hashBuffer, CatalogFormat format, ParseContext ctx, out Product product, out string? error)
+    private static bool TryBuild(
+        Draft d, ReadOnlySpan<byte> page, byte[] hashBuffer, CatalogFormat format, ParseContext ctx, int index, out Product product, out string? error)
     {
         product = null!;
         error = Validate(d, out var category);
@@ -455,6 +456,8 @@ public static class CatalogPageParser
             LastSeen = ctx.SeenAt,
             LastChanged = ctx.SeenAt,
             LastRunId = ctx.RunId,
+            RawKey = ctx.RawKey,
+            RecordIndex = index,
         };
         return true;
     }

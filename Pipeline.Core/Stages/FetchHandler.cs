@@ -13,7 +13,8 @@ namespace Pipeline.Core.Stages;
 /// <summary>
 /// The fetch stage (the Kinesis-triggered Lambda, and the local stream consumer): for each task, GET the page and
 /// store its bytes verbatim in the raw zone. A source that cannot serve the page gets the page quarantined (counted,
-/// shown, the run goes on); an infrastructure failure is reported so the record is retried.
+/// shown, the run goes on); an infrastructure failure is reported so the record is retried. A replay's task names a raw
+/// page instead, which is handed straight to the transform (<see cref="TransformHandler.ReplayAsync"/>): no HTTP call.
 /// </summary>
 public sealed class FetchHandler(
     SourceRegistry sources,
@@ -24,6 +25,7 @@ public sealed class FetchHandler(
     IRawZoneNotifications notifications,
     RunFinisher finisher,
     RunEvents events,
+    TransformHandler transform,
     TimeProvider clock,
     IOptions<PipelineOptions> options,
     ILogger<FetchHandler> logger)
@@ -72,7 +74,8 @@ public sealed class FetchHandler(
             logger.LogError("Dropping an unreadable fetch task ({Bytes} bytes): {Error}", data.Length, ex.Message);
             return;
         }
-        if (task is null || !RunIds.IsValid(task.RunId) || !sources.TryGet(task.Source, out _))
+        if (task is null || !RunIds.IsValid(task.RunId) || !sources.TryGet(task.Source, out _)
+            || (task.ReplayKey is { } replayKey && !(RawKeys.IsSafe(replayKey) && RawKeys.TryParse(replayKey, out var keySource, out _, out _, out _) && keySource == task.Source)))
         {
             logger.LogError("Dropping an invalid fetch task ({Bytes} bytes)", data.Length);
             return;
@@ -82,6 +85,11 @@ public sealed class FetchHandler(
 
     public async Task HandleTaskAsync(FetchTask task, CancellationToken ct)
     {
+        if (task.ReplayKey is { } replayKey)
+        {
+            await transform.ReplayAsync(task.RunId, replayKey, ct).ConfigureAwait(false);
+            return;
+        }
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = task.RunId, ["Page"] = task.Page });
         var run = await runs.GetRunAsync(task.RunId, ct).ConfigureAwait(false);
         if (run is null)
@@ -138,7 +146,8 @@ public sealed class FetchHandler(
             RunId = task.RunId,
             Source = task.Source,
             SourceUrl = page.SourceUrl,
-            FetchedAt = clock.GetUtcNow(),
+            // To the millisecond, as the stores keep it: the raw page and the observations made from it carry the same time.
+            FetchedAt = TruncateToMilliseconds(clock.GetUtcNow()),
             Sha256 = Convert.ToHexStringLower(SHA256.HashData(page.Bytes)),
             Page = task.Page,
             ContentType = page.ContentType,
@@ -153,6 +162,8 @@ public sealed class FetchHandler(
         await notifications.NotifyAsync(new RawObjectCreated(task.RawKey, page.Bytes.Length), ct).ConfigureAwait(false);
         await finisher.TryFinishAsync(task.RunId, ct).ConfigureAwait(false);
     }
+
+    private static DateTimeOffset TruncateToMilliseconds(DateTimeOffset at) => at.AddTicks(-(at.Ticks % TimeSpan.TicksPerMillisecond));
 
     private async Task QuarantinePageAsync(FetchTask task, SourceFetchException ex, CancellationToken ct)
     {

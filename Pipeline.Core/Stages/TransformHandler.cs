@@ -43,36 +43,83 @@ public sealed class TransformHandler(
         var marker = $"transform:{key}";
         if (run is not null && await markers.WasAppliedAsync(runId, marker, ct).ConfigureAwait(false))
             return TransformOutcome.AlreadyTransformed;
+        var page = new PageRef(key, sourceName, pageNumber, CountedBy: runId, FetchedBy: runId, Replay: false);
         try
         {
-            return await TransformAsync(key, source, sourceName, runId, pageNumber, run, marker, ct).ConfigureAwait(false);
+            return await TransformAsync(page, source, run, marker, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (run is not null && (ex is not OperationCanceledException || !ct.IsCancellationRequested))
         {
-            await events.RecordAsync(new RunEvent
-            {
-                RunId = runId, At = clock.GetUtcNow(), Level = RunEventLevel.Warning, Stage = RunEventStage.Transform,
-                Key = RunEventKeys.Unique("transform-attempt-failed"), Page = pageNumber, RawKey = key, Cause = RunEvents.CauseOf(ex),
-                Message = $"Page {pageNumber}: {ErrorMessage.FirstLine(ex.Message)}; the object is retried",
-            }, CancellationToken.None).ConfigureAwait(false);
+            await AttemptFailedAsync(page, ex).ConfigureAwait(false);
             throw;
         }
     }
 
-    private async Task<TransformOutcome> TransformAsync(
-        string key, IProductSource source, string sourceName, string runId, int pageNumber, IngestionRun? run, string marker, CancellationToken ct)
+    /// <summary>
+    /// A replay's page (<see cref="FetchTask.ReplayKey"/>): the raw page is read and transformed again, counted by the
+    /// replay's run <paramref name="replayRunId"/>, while its products and price observations keep the run that fetched
+    /// the page and the time it was fetched (the store ignores what is older than what it holds). A page missing from
+    /// the raw zone is counted failed. Idempotent: a redelivered task is recognised by the replay's marker.
+    /// </summary>
+    public async Task<TransformOutcome> ReplayAsync(string replayRunId, string key, CancellationToken ct)
     {
+        if (!RawKeys.IsSafe(key) || !RawKeys.TryParse(key, out var sourceName, out _, out var fetchedBy, out var pageNumber)
+            || !sources.TryGet(sourceName, out var source))
+        {
+            logger.LogWarning("Ignoring replay task for {Key}: not a page key of a known source", key);
+            return TransformOutcome.Ignored;
+        }
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = replayRunId, ["RawKey"] = key });
+        var run = await runs.GetRunAsync(replayRunId, ct).ConfigureAwait(false);
+        if (run is null)
+        {
+            logger.LogWarning("Replay task for unknown run {RunId}; skipped", replayRunId);
+            return TransformOutcome.Ignored;
+        }
+        if (run.Status is RunStatus.Cancelled or RunStatus.Failed) return TransformOutcome.RunNotActive;
+        var marker = $"transform:{key}";
+        if (await markers.WasAppliedAsync(replayRunId, marker, ct).ConfigureAwait(false)) return TransformOutcome.AlreadyTransformed;
+        var page = new PageRef(key, sourceName, pageNumber, CountedBy: replayRunId, FetchedBy: fetchedBy, Replay: true);
+        try
+        {
+            return await TransformAsync(page, source, run, marker, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            await AttemptFailedAsync(page, ex).ConfigureAwait(false);
+            throw;
+        }
+    }
 
-        var raw = await rawZone.GetAsync(key, ct).ConfigureAwait(false)
-                  ?? throw new InvalidOperationException($"Raw object {key} is not in the raw zone (yet); retry.");
-        var seenAt = raw.Metadata.FetchedAt == default ? clock.GetUtcNow() : raw.Metadata.FetchedAt;
-        var parsed = CatalogPageParser.Parse(raw.Bytes.Span, source.Format, new ParseContext(sourceName, runId, key, seenAt));
+    /// <summary>A page being transformed: the run that counts it and the run that fetched it (the same but in a replay).</summary>
+    private sealed record PageRef(string Key, string Source, int Number, string CountedBy, string FetchedBy, bool Replay);
+
+    private Task AttemptFailedAsync(PageRef page, Exception ex) => events.RecordAsync(new RunEvent
+    {
+        RunId = page.CountedBy, At = clock.GetUtcNow(), Level = RunEventLevel.Warning, Stage = RunEventStage.Transform,
+        Key = RunEventKeys.Unique("transform-attempt-failed"), Page = page.Number, RawKey = page.Key, Cause = RunEvents.CauseOf(ex),
+        Message = $"Page {page.Number}: {ErrorMessage.FirstLine(ex.Message)}; the {(page.Replay ? "task" : "object")} is retried",
+    }, CancellationToken.None);
+
+    private async Task<TransformOutcome> TransformAsync(PageRef page, IProductSource source, IngestionRun? run, string marker, CancellationToken ct)
+    {
+        var key = page.Key;
+        var runId = page.CountedBy;
+        var pageNumber = page.Number;
+        var raw = await rawZone.GetAsync(key, ct).ConfigureAwait(false);
+        if (raw is null)
+        {
+            if (!page.Replay) throw new InvalidOperationException($"Raw object {key} is not in the raw zone (yet); retry.");
+            return await ReplayPageMissingAsync(page, marker, ct).ConfigureAwait(false);
+        }
+        var seenAt = raw.Metadata.FetchedAt == default ? FallbackTime(page) : raw.Metadata.FetchedAt;
+        var parsed = CatalogPageParser.Parse(raw.Bytes.Span, source.Format, new ParseContext(page.Source, page.FetchedBy, key, seenAt));
 
         int upserted = 0, unchanged = 0, priceChanges = 0;
         for (var i = 0; i < parsed.Products.Count; i += UpsertChunkSize)
         {
             var chunk = parsed.Products.GetRange(i, Math.Min(UpsertChunkSize, parsed.Products.Count - i));
-            var outcome = await store.UpsertAsync(chunk, runId, seenAt, ct).ConfigureAwait(false);
+            var outcome = await store.UpsertAsync(chunk, page.FetchedBy, seenAt, ct).ConfigureAwait(false);
             upserted += outcome.Upserted;
             unchanged += outcome.Unchanged;
             priceChanges += outcome.PriceChanges;
@@ -99,8 +146,8 @@ public sealed class TransformHandler(
             await events.RecordAsync(new RunEvent
             {
                 RunId = runId, At = clock.GetUtcNow(), Level = RunEventLevel.Error, Stage = RunEventStage.Transform,
-                Key = RunEventKeys.PageFailed(pageNumber), Page = pageNumber, RawKey = key,
-                Message = $"Page {pageNumber} could not be read as a page and is quarantined: {parsed.PageError}",
+                Key = RunEventKeys.PageFailed(pageNumber) + (page.Replay ? $":{page.FetchedBy}" : ""), Page = pageNumber, RawKey = key,
+                Message = $"Page {pageNumber}{Of(page)} could not be read as a page and is quarantined: {parsed.PageError}",
             }, ct).ConfigureAwait(false);
         }
         else if (parsed.Rejections.Count > 0)
@@ -110,20 +157,49 @@ public sealed class TransformHandler(
                 RunId = runId, At = clock.GetUtcNow(), Level = RunEventLevel.Warning, Stage = RunEventStage.Transform,
                 Key = $"quarantined:{key}", Page = pageNumber, RawKey = key, RecordIndex = parsed.Rejections[0].RecordIndex,
                 Message = string.Create(CultureInfo.InvariantCulture,
-                    $"Page {pageNumber}: {parsed.Rejections.Count:N0} of {parsed.RecordCount:N0} records quarantined ({SummariseReasons(parsed.Rejections)})"),
+                    $"Page {pageNumber}{Of(page)}: {parsed.Rejections.Count:N0} of {parsed.RecordCount:N0} records quarantined ({SummariseReasons(parsed.Rejections)})"),
             }, ct).ConfigureAwait(false);
         }
-        var applied = await markers.ApplyOnceAsync(runId, marker,
+        List<CounterDelta> deltas =
         [
-            new CounterDelta(Counter.PagesTransformed, 1),
-            new CounterDelta(Counter.ProductsParsed, parsed.RecordCount),
-            new CounterDelta(Counter.ProductsUpserted, upserted),
-            new CounterDelta(Counter.ProductsUnchanged, unchanged),
-            new CounterDelta(Counter.ProductsRejected, rejectedRecords),
-            new CounterDelta(Counter.PriceChanges, priceChanges),
-        ], ct).ConfigureAwait(false);
+            new(Counter.PagesTransformed, 1),
+            new(Counter.ProductsParsed, parsed.RecordCount),
+            new(Counter.ProductsUpserted, upserted),
+            new(Counter.ProductsUnchanged, unchanged),
+            new(Counter.ProductsRejected, rejectedRecords),
+            new(Counter.PriceChanges, priceChanges),
+        ];
+        if (page.Replay) deltas.AddRange([new(Counter.PagesRead, 1), new(Counter.BytesRead, raw.Bytes.Length)]);
+        var applied = await markers.ApplyOnceAsync(runId, marker, deltas, ct).ConfigureAwait(false);
 
         await finisher.TryFinishAsync(runId, ct).ConfigureAwait(false);
+        return applied ? TransformOutcome.Transformed : TransformOutcome.AlreadyTransformed;
+    }
+
+    /// <summary>" (of run X)" for a replayed page, which belongs to the run that fetched it.</summary>
+    private static string Of(PageRef page) => page.Replay ? $" of run {page.FetchedBy}" : "";
+
+    /// <summary>
+    /// When a raw object has no fetch time in its metadata: for a replay, the time its run was created (in the run id),
+    /// never "now", which would make the replayed page newer than every later fetch; for a live page, now.
+    /// </summary>
+    private DateTimeOffset FallbackTime(PageRef page) =>
+        page.Replay && RunIds.TryGetCreatedAt(page.FetchedBy, out var created) ? created : clock.GetUtcNow();
+
+    /// <summary>A replay's raw page that is gone (deleted since it was listed): counted failed with its reason, as a live page that cannot be fetched.</summary>
+    private async Task<TransformOutcome> ReplayPageMissingAsync(PageRef page, string marker, CancellationToken ct)
+    {
+        var reason = $"raw page {page.Key} is not in the raw zone";
+        logger.LogWarning("Replay {RunId}: {Reason}", page.CountedBy, reason);
+        await runs.AddErrorAsync(page.CountedBy, reason, ct).ConfigureAwait(false);
+        await events.RecordAsync(new RunEvent
+        {
+            RunId = page.CountedBy, At = clock.GetUtcNow(), Level = RunEventLevel.Error, Stage = RunEventStage.Transform,
+            Key = RunEventKeys.PageFailed(page.Number) + $":{page.FetchedBy}", Page = page.Number, RawKey = page.Key,
+            Message = $"Page {page.Number}{Of(page)} could not be replayed: {reason}",
+        }, ct).ConfigureAwait(false);
+        var applied = await markers.ApplyOnceAsync(page.CountedBy, marker, [new CounterDelta(Counter.PagesFailed, 1)], ct).ConfigureAwait(false);
+        await finisher.TryFinishAsync(page.CountedBy, ct).ConfigureAwait(false);
         return applied ? TransformOutcome.Transformed : TransformOutcome.AlreadyTransformed;
     }
 

@@ -12,13 +12,14 @@ namespace Pipeline.Core.Stages;
 
 /// <summary>
 /// The trigger stage: validates a request, records the run, plans the source's pages and publishes one fetch task per
-/// page to the stream. Publishing is safe to repeat: a re-published task is recognised downstream by its page. A plan
+/// page to the stream (a replay's run is planned by <see cref="ReplayHandler"/>). Publishing is safe to repeat: a re-published task is recognised downstream by its page. A plan
 /// longer than <see cref="RunLimitsOptions.MaxPagesPerRun"/> publishes nothing and fails the run (sources that know their
 /// page count up front refuse such options with a 400 before the run is recorded).
 /// </summary>
 public sealed class TriggerHandler(
     SourceRegistry sources, IRunStore runs, IIdempotencyMarkers markers, IEventStream stream, RunFinisher finisher, RunEvents events,
-    TimeProvider clock, ILogger<TriggerHandler> logger, IOptions<RunLimitsOptions> limits, IBulkLoadTarget? bulkLoad = null)
+    TimeProvider clock, ILogger<TriggerHandler> logger, IOptions<RunLimitsOptions> limits, IBulkLoadTarget? bulkLoad = null,
+    ReplayHandler? replay = null)
 {
     public const int PublishBatchSize = 500;
 
@@ -61,6 +62,11 @@ public sealed class TriggerHandler(
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = runId, ["Source"] = run.Source });
         try
         {
+            if (run.Trigger == RunTriggers.Replay)
+            {
+                await (replay ?? throw new InvalidOperationException("Replays are not served here.")).PlanAndPublishAsync(run, ct).ConfigureAwait(false);
+                return;
+            }
             if (run.Status == RunStatus.Queued) await runs.SetStatusAsync(runId, RunStatus.Running, ct).ConfigureAwait(false);
             var source = sources.Get(run.Source);
             await events.InfoAsync(runId, RunEventStage.Plan, RunEventKeys.PlanStarted, $"Planning the pages of {run.Source}", ct).ConfigureAwait(false);

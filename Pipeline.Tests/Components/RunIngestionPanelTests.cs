@@ -27,6 +27,8 @@ public sealed class RunIngestionPanelTests : MudTestContext
 
         public Task<StartIngestionResult?> RetryAsync(IngestionRun run, CancellationToken ct) => throw new NotSupportedException("the panel starts runs only");
 
+        public Task<StartIngestionResult> StartReplayAsync(StartReplayRequest request, CancellationToken ct) => throw new NotSupportedException("the panel starts runs only");
+
         public Task<WarehouseRefresh> StartRefreshAsync(string trigger, CancellationToken ct) =>
             Task.FromResult(new WarehouseRefresh { RefreshId = "wr-1", CreatedAt = DateTimeOffset.UnixEpoch });
     }

@@ -9,12 +9,20 @@ public sealed record StartIngestionBody(string? Source, Dictionary<string, JsonE
 
 public sealed record RunCreatedResponse(string RunId, string Status, bool Created);
 
+/// <summary>
+/// <c>POST /api/replays</c> body: <c>source</c>, and either <c>from</c>/<c>to</c> (UTC dates, YYYY-MM-DD, of the runs
+/// whose pages to replay; either may be left out) or <c>runId</c>. Read as raw JSON values so that a wrong type gets a 400
+/// naming its field.
+/// </summary>
+public sealed record StartReplayBody(JsonElement? Source, JsonElement? From, JsonElement? To, JsonElement? RunId);
+
 public sealed record StagesDto(
     long TasksPlanned, long TasksPublished, long PagesFetched, long PagesFailed, long RawObjects, long RawBytes, long PagesTransformed,
-    long ProductsParsed, long ProductsUpserted, long ProductsUnchanged, long ProductsRejected, long PriceChanges)
+    long ProductsParsed, long ProductsUpserted, long ProductsUnchanged, long ProductsRejected, long PriceChanges, long PagesRead, long BytesRead)
 {
     public static StagesDto From(StageCounters c) => new(c.TasksPlanned, c.TasksPublished, c.PagesFetched, c.PagesFailed, c.RawObjects,
-        c.RawBytes, c.PagesTransformed, c.ProductsParsed, c.ProductsUpserted, c.ProductsUnchanged, c.ProductsRejected, c.PriceChanges);
+        c.RawBytes, c.PagesTransformed, c.ProductsParsed, c.ProductsUpserted, c.ProductsUnchanged, c.ProductsRejected, c.PriceChanges,
+        c.PagesRead, c.BytesRead);
 }
 
 /// <summary>
@@ -68,16 +76,29 @@ public sealed record ProductSummaryDto(
 
 public sealed record ProductPageResponse(IReadOnlyList<ProductSummaryDto> Items, string? NextPageToken, string? PreviousPageToken);
 
-public sealed record PricePointDto(decimal Price, DateTimeOffset ObservedAt, string RunId);
+/// <summary>A price in a product's history; <c>rawKey</c> is the raw page it was read from (null for points stored before lineage was kept).</summary>
+public sealed record PricePointDto(decimal Price, DateTimeOffset ObservedAt, string RunId, string? RawKey);
+
+/// <summary>
+/// Where a product's current state comes from: the record at <c>recordIndex</c> of the product array of the raw page
+/// <c>rawKey</c>, fetched by run <c>runId</c> at <c>fetchedAt</c> (the page that last changed it).
+/// </summary>
+public sealed record LineageDto(string RawKey, int? RecordIndex, string RunId, DateTimeOffset FetchedAt)
+{
+    public static LineageDto? From(Product p) =>
+        p.RawKey is { } key && RawKeys.TryParse(key, out _, out _, out var runId, out _) ? new(key, p.RecordIndex, runId, p.LastChanged) : null;
+}
 
 public sealed record ProductDetailDto(
     string Id, string Source, string SourceId, string Title, string? Description, string Category, string? Brand, decimal Price,
     decimal? DiscountPercentage, decimal? Rating, int? Stock, string? Availability, IReadOnlyList<string> Tags, string? Sku,
-    string? Thumbnail, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, DateTimeOffset LastChanged, IReadOnlyList<PricePointDto> PriceHistory)
+    string? Thumbnail, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, DateTimeOffset LastChanged, IReadOnlyList<PricePointDto> PriceHistory,
+    LineageDto? Lineage)
 {
     public static ProductDetailDto From(Product p, IReadOnlyList<PricePoint> history) => new(p.Id, p.Source, p.SourceId, p.Title,
         p.Description, p.Category, p.Brand, p.Price, p.DiscountPercentage, p.Rating, p.Stock, p.Availability, p.Tags, p.Sku, p.Thumbnail,
-        p.FirstSeen, p.LastSeen, p.LastChanged, history.Select(h => new PricePointDto(h.Price, h.ObservedAt, h.RunId)).ToList());
+        p.FirstSeen, p.LastSeen, p.LastChanged, history.Select(h => new PricePointDto(h.Price, h.ObservedAt, h.RunId, h.RawKey)).ToList(),
+        LineageDto.From(p));
 }
 
 public sealed record RefreshCreatedResponse(string RefreshId, string Status);

@@ -31,6 +31,7 @@ public static class ApiRegistration
         app.UseMiddleware<ApiKeyMiddleware>();
         var api = app.MapGroup(ApiKeyMiddleware.PathPrefix).DisableAntiforgery();
         api.MapIngestionEndpoints();
+        api.MapReplayEndpoints();
         api.MapProductEndpoints();
         api.MapWarehouseEndpoints();
         api.MapScheduleEndpoints();

@@ -103,6 +103,11 @@ public static class IngestionEndpoints
         {
             return ApiValidation.Invalid(ex.Field, ex.Message);
         }
+        catch (ReplayRequestException ex)
+        {
+            // A replay's raw pages are gone since.
+            return Results.Problem(title: "Nothing to replay.", detail: ex.Message, statusCode: StatusCodes.Status409Conflict);
+        }
     }
 
     /// <summary>202 with a run that fetches the failed pages again; 409 while the run is active or when nothing failed.</summary>
@@ -120,7 +125,8 @@ public static class IngestionEndpoints
         return Started(result);
     }
 
-    private static IResult Started(StartIngestionResult result)
+    /// <summary>202 with the new run; 409 naming the active run when the source already has one.</summary>
+    internal static IResult Started(StartIngestionResult result)
     {
         var response = new RunCreatedResponse(result.Run.RunId, result.Run.Status.ToWire(), result.Created);
         return result.Created
