@@ -135,6 +135,46 @@ public abstract class ProductStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Products_observed_before_the_last_sighting_change_nothing_as_a_replayed_page_does()
+    {
+        var store = await CreateStoreAsync();
+        await store.UpsertAsync([MakeProduct("1", "Apple Juice", "groceries", 2.49m)], "run-1", T1, CancellationToken.None);
+        await store.UpsertAsync([MakeProduct("1", "Apple Juice", "groceries", 2.99m)], "run-2", T2, CancellationToken.None);
+        await store.UpsertAsync([MakeProduct("1", "Apple Juice", "groceries", 2.99m)], "run-3", T3, CancellationToken.None);
+
+        // The pages of runs 1 and 2 applied again (a replay over what is there): older than the last sighting, so nothing.
+        Assert.Equal(Outcome(0, 1, 0), await store.UpsertAsync([MakeProduct("1", "Apple Juice", "groceries", 2.49m)], "run-1", T1, CancellationToken.None));
+        Assert.Equal(Outcome(0, 1, 0), await store.UpsertAsync([MakeProduct("1", "Apple Juice", "groceries", 2.99m)], "run-2", T2, CancellationToken.None));
+        // And the last one: unchanged.
+        Assert.Equal(Outcome(0, 1, 0), await store.UpsertAsync([MakeProduct("1", "Apple Juice", "groceries", 2.99m)], "run-3", T3, CancellationToken.None));
+
+        var stored = (await store.GetAsync("dummyjson:1", CancellationToken.None))!;
+        Assert.Equal((2.99m, T1, T3, T2, "run-3"), (stored.Price, stored.FirstSeen, stored.LastSeen, stored.LastChanged, stored.LastRunId));
+        Assert.Equal([new PricePoint(2.49m, T1, "run-1"), new PricePoint(2.99m, T2, "run-2")], await store.GetPriceHistoryAsync("dummyjson:1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Lineage_is_the_raw_record_that_last_changed_the_product_and_each_observation_keeps_its_page()
+    {
+        var store = await CreateStoreAsync();
+        const string page1 = "raw/source=dummyjson/dt=2026-03-01/run=run-1/page-000001.json";
+        const string page2 = "raw/source=dummyjson/dt=2026-03-01/run=run-2/page-000003.json";
+        const string page3 = "raw/source=dummyjson/dt=2026-03-01/run=run-3/page-000003.json";
+        await store.UpsertAsync([MakeProduct("1", "Apple Juice", "groceries", 2.49m) with { RawKey = page1, RecordIndex = 4 }], "run-1", T1, CancellationToken.None);
+        await store.UpsertAsync([MakeProduct("1", "Apple Juice", "groceries", 2.99m) with { RawKey = page2, RecordIndex = 7 }], "run-2", T2, CancellationToken.None);
+        // Seen unchanged on a later page: the state still comes from the page that made it.
+        await store.UpsertAsync([MakeProduct("1", "Apple Juice", "groceries", 2.99m) with { RawKey = page3, RecordIndex = 0 }], "run-3", T3, CancellationToken.None);
+
+        var stored = (await store.GetAsync("dummyjson:1", CancellationToken.None))!;
+        Assert.Equal((page2, (int?)7), (stored.RawKey, stored.RecordIndex));
+        Assert.Equal([new PricePoint(2.49m, T1, "run-1", page1), new PricePoint(2.99m, T2, "run-2", page2)],
+            await store.GetPriceHistoryAsync("dummyjson:1", CancellationToken.None));
+        var scanned = new List<Product>();
+        await foreach (var p in store.ScanAsync(CancellationToken.None)) scanned.Add(p);
+        Assert.Equal(page2, Assert.Single(scanned).RawKey);
+    }
+
+    [Fact]
     public async Task Changed_content_at_the_same_price_updates_without_an_observation()
     {
         var store = await CreateStoreAsync();

@@ -260,4 +260,39 @@ public sealed class LambdaRuntimeTests(LambdaEnvironment env)
         Assert.Equal(RunStatus.Succeeded, run.Status);
         Assert.Equal(20, run.Stages.ProductsUpserted + run.Stages.ProductsUnchanged);
     }
+
+    [Fact]
+    public async Task A_replay_task_goes_through_the_fetch_function_straight_to_the_transform_with_no_call_to_the_source()
+    {
+        // A live run through the three functions.
+        var runId = await StartRunAsync("dummyjson", "{}");
+        foreach (var batch in (await env.ReadRunRecordsAsync(runId)).Values) Assert.Empty(await FetchAsync(batch));
+        var live = await env.RunAsync(runId);
+        await TransformAsync((await env.RawObjectsAsync(live)).Select(o => o.Key));
+        live = await env.RunAsync(runId);
+        Assert.Equal(RunStatus.Succeeded, live.Status);
+
+        // The control plane records the replay and publishes its tasks (as the Web app's planner does).
+        var hits = env.Catalog.TotalHits;
+        var created = await env.Service<Pipeline.Core.Stages.ReplayHandler>().CreateRunAsync(
+            new Pipeline.Core.Stages.StartReplayRequest("dummyjson", RunId: runId), CancellationToken.None);
+        Assert.True(created.Created);
+        await env.Service<Pipeline.Core.Stages.TriggerHandler>().PlanAndPublishAsync(created.Run.RunId, CancellationToken.None);
+        var byShard = await env.ReadRunRecordsAsync(created.Run.RunId);
+        var tasks = byShard.Values.SelectMany(r => r).Select(LambdaEnvironment.TaskOf).ToList();
+        Assert.Equal((await env.RawObjectsAsync(live)).Select(o => o.Key).Order(StringComparer.Ordinal), tasks.Select(t => t.ReplayKey!).Order(StringComparer.Ordinal));
+        Assert.True(byShard.Count > 1, "the replay's tasks spread over the shards");
+
+        // The fetch function hands each to the transform: the run counts pages read, none fetched, and the source saw nothing.
+        foreach (var batch in byShard.Values) Assert.Empty(await FetchAsync(batch));
+        var replay = await env.RunAsync(created.Run.RunId);
+        Assert.Equal((RunStatus.Succeeded, "replay", 7L, 0L, 7L, 0L, 194L), (replay.Status, replay.Trigger, replay.Stages.PagesRead,
+            replay.Stages.PagesFetched, replay.Stages.PagesTransformed, replay.Stages.ProductsUpserted, replay.Stages.ProductsUnchanged));
+        Assert.Equal(live.Stages.RawBytes, replay.Stages.BytesRead);
+        Assert.Equal(hits, env.Catalog.TotalHits);
+
+        // Delivered again (at-least-once): nothing more is counted.
+        foreach (var batch in byShard.Values) Assert.Empty(await FetchAsync(batch));
+        Assert.Equal(replay.Stages, (await env.RunAsync(created.Run.RunId)).Stages);
+    }
 }
