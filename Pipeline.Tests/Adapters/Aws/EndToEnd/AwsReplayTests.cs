@@ -25,15 +25,6 @@ public sealed class AwsReplayTests : IAsyncLifetime
         for (var i = _disposables.Count - 1; i >= 0; i--) await _disposables[i].DisposeAsync();
     }
 
-    private static async Task<List<(Product Product, IReadOnlyList<PricePoint> History)>> SnapshotAsync(IProductStore store)
-    {
-        var products = new List<Product>();
-        await foreach (var p in store.ScanAsync(CancellationToken.None)) products.Add(p);
-        var snapshot = new List<(Product, IReadOnlyList<PricePoint>)>();
-        foreach (var p in products.OrderBy(p => p.Id, StringComparer.Ordinal))
-            snapshot.Add((p with { Tags = [] }, await store.GetPriceHistoryAsync(p.Id, CancellationToken.None)));
-        return snapshot;
-    }
 
     [Fact]
     public async Task A_DynamoDB_store_is_rebuilt_from_a_copied_S3_raw_zone_through_Kinesis_with_the_source_down()
@@ -51,7 +42,7 @@ public sealed class AwsReplayTests : IAsyncLifetime
         catalog.DummyProducts[3]!["price"] = 0.5m;
         var second = await api.WaitForRunAsync(await api.StartRunAsync("dummyjson"));
         Assert.Equal(("succeeded", "succeeded"), (first.Status, second.Status));
-        var before = await SnapshotAsync(host.Services.GetRequiredService<IProductStore>());
+        var before = await StoreSnapshot.TakeAsync(host.Services.GetRequiredService<IProductStore>());
         Assert.Equal(2, before.Single(p => p.Product.Id == "dummyjson:4").History.Count);
         await catalog.DisposeAsync(); // the source is down from here on
 
@@ -90,11 +81,11 @@ public sealed class AwsReplayTests : IAsyncLifetime
         Assert.Equal(("succeeded", "replay", 14L, 0L, 0L), (replay.Status, replay.Trigger, replay.Stages.PagesRead, replay.Stages.PagesFetched, replay.Stages.PagesFailed));
         Assert.Equal("succeeded", replay.Refresh?.Status);
 
-        var after = await SnapshotAsync(copyHost.Services.GetRequiredService<IProductStore>());
+        var after = await StoreSnapshot.TakeAsync(copyHost.Services.GetRequiredService<IProductStore>());
         Assert.Equal(before.Count, after.Count);
         for (var i = 0; i < before.Count; i++)
         {
-            Assert.Equal(before[i].Product, after[i].Product);
+            Assert.Equal((before[i].Product, before[i].Tags), (after[i].Product, after[i].Tags));
             Assert.Equal(before[i].History, after[i].History);
         }
 
