@@ -42,6 +42,9 @@ switch (command)
         break;
     case "verify-changes":
         return await PriceChangesCheck.RunAsync(BenchArgs.Long(options, "observations", 500_000)) == 0 ? 0 : 1;
+    case "profile-replay":
+        await ReplayProfile.RunAsync(BenchArgs.Int(options, "products", 20_000), BenchArgs.Int(options, "runs", 3), BenchArgs.Int(options, "page-size", 100));
+        break;
     case "profile-sign-in":
         SignInTimingProfile.Run(BenchArgs.Int(options, "samples", 25));
         break;
@@ -68,6 +71,9 @@ switch (command)
                                    rows (default 1000000 products, 2 epochs; every price changes each epoch)
               profile-sign-in [--samples N]   median sign-in check for an unknown user name and for the admin with a
                                    wrong password, at the built-in hash cost and at 600,000 iterations (default 25 samples)
+              profile-replay [--products N] [--runs N] [--page-size N]   N Synthetic runs (default 3 of 20000 products),
+                                   then their raw zone alone replayed into an empty store and again over it: wall times,
+                                   rates, and whether the rebuild equals the original
               micro [BenchmarkDotNet arguments]   e.g. micro --filter '*Transform*'
             """);
         break;
