@@ -1,0 +1,71 @@
+using System.Net;
+using Pipeline.Tests.Support;
+using Pipeline.Web.Security;
+
+namespace Pipeline.Tests.Operations;
+
+/// <summary>
+/// The data-protection keys live with the data (<c>&lt;DataDirectory&gt;/keys</c>), not in the user profile: a real
+/// process (<c>dotnet Pipeline.Web.dll</c>) signed in to, killed and started again with another HOME on the same data
+/// directory still accepts the session cookie it issued. Development, so the cookies are not Secure-only over plain HTTP.
+/// </summary>
+public sealed class DataProtectionKeysTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "pipeline-tests", "keys-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, recursive: true); }
+        catch (IOException) { /* reclaimed with the temp folder */ }
+    }
+
+    private string DataDirectory => Path.Combine(_root, "data");
+
+    private Task<PipelineProcess> StartAsync(string home)
+    {
+        Directory.CreateDirectory(Path.Combine(_root, home));
+        return PipelineProcess.StartAsync(DataDirectory, new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["HOME"] = Path.Combine(_root, home),
+            ["DOTNET_CLI_HOME"] = Path.Combine(_root, home),
+        });
+    }
+
+    private static async Task<HttpStatusCode> OverviewStatusAsync(Uri baseAddress, CookieContainer cookies)
+    {
+        using var handler = new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false };
+        using var client = new HttpClient(handler) { BaseAddress = baseAddress };
+        client.DefaultRequestHeaders.Accept.ParseAdd("text/html"); // a browser: signed out, it is sent to sign in
+        using var response = await client.GetAsync("/");
+        return response.StatusCode;
+    }
+
+    [Fact]
+    public async Task A_session_survives_a_restart_with_another_home_because_the_keys_are_in_the_data_directory()
+    {
+        var cookies = new CookieContainer();
+        Uri firstAddress;
+        await using (var first = await StartAsync("home-1"))
+        {
+            firstAddress = first.BaseAddress;
+            using var handler = new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false };
+            using var client = new HttpClient(handler) { BaseAddress = first.BaseAddress };
+            await DashboardSession.SignInAsync(client);
+            Assert.Equal(HttpStatusCode.OK, await OverviewStatusAsync(first.BaseAddress, cookies));
+            await first.KillAsync();
+        }
+        var keys = Directory.GetFiles(Path.Combine(DataDirectory, DataProtectionRegistration.KeysFolder), "key-*.xml");
+        Assert.NotEmpty(keys);
+        Assert.False(Directory.Exists(Path.Combine(_root, "home-1", ".aspnet", "DataProtection-Keys")), "keys were written to the profile");
+
+        await using var second = await StartAsync("home-2");
+        // The cookie was issued for the first port; the same host answers on another: carry the cookies over.
+        var carried = new CookieContainer();
+        foreach (Cookie cookie in cookies.GetCookies(firstAddress)) carried.Add(second.BaseAddress, new Cookie(cookie.Name, cookie.Value));
+
+        Assert.Equal(HttpStatusCode.OK, await OverviewStatusAsync(second.BaseAddress, carried));
+        Assert.Equal(HttpStatusCode.Redirect, await OverviewStatusAsync(second.BaseAddress, new CookieContainer())); // not signed in: sent to sign in
+        Assert.Equal(keys.Order(), Directory.GetFiles(Path.Combine(DataDirectory, DataProtectionRegistration.KeysFolder), "key-*.xml").Order());
+    }
+}
