@@ -1,4 +1,5 @@
 using System.Net;
+using Pipeline.Tests.Adapters.Local;
 using Pipeline.Tests.Support;
 using Pipeline.Web.Security;
 
@@ -11,24 +12,22 @@ namespace Pipeline.Tests.Operations;
 /// </summary>
 public sealed class DataProtectionKeysTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "pipeline-tests", "keys-" + Guid.NewGuid().ToString("N"));
+    private readonly TempFolder _folder = new();
 
-    public void Dispose()
-    {
-        try { Directory.Delete(_root, recursive: true); }
-        catch (IOException) { /* reclaimed with the temp folder */ }
-    }
+    public void Dispose() => _folder.Dispose();
 
-    private string DataDirectory => Path.Combine(_root, "data");
+    private string Root => _folder.Path;
+
+    private string DataDirectory => Path.Combine(Root, "data");
 
     private Task<PipelineProcess> StartAsync(string home)
     {
-        Directory.CreateDirectory(Path.Combine(_root, home));
+        Directory.CreateDirectory(Path.Combine(Root, home));
         return PipelineProcess.StartAsync(DataDirectory, new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["HOME"] = Path.Combine(_root, home),
-            ["DOTNET_CLI_HOME"] = Path.Combine(_root, home),
+            ["HOME"] = Path.Combine(Root, home),
+            ["DOTNET_CLI_HOME"] = Path.Combine(Root, home),
         });
     }
 
@@ -57,7 +56,7 @@ public sealed class DataProtectionKeysTests : IDisposable
         }
         var keys = Directory.GetFiles(Path.Combine(DataDirectory, DataProtectionRegistration.KeysFolder), "key-*.xml");
         Assert.NotEmpty(keys);
-        Assert.False(Directory.Exists(Path.Combine(_root, "home-1", ".aspnet", "DataProtection-Keys")), "keys were written to the profile");
+        Assert.False(Directory.Exists(Path.Combine(Root, "home-1", ".aspnet", "DataProtection-Keys")), "keys were written to the profile");
 
         await using var second = await StartAsync("home-2");
         // The cookie was issued for the first port; the same host answers on another: carry the cookies over.
