@@ -58,15 +58,6 @@ public sealed class LoadBalancedInstancesTests(PostgresSchema schema) : IClassFi
         return PipelineProcess.StartAsync(Path.Combine(_folder.Path, name), settings);
     }
 
-    private static async Task<HttpStatusCode> OverviewStatusAsync(Uri baseAddress, CookieContainer cookies)
-    {
-        using var handler = new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false };
-        using var client = new HttpClient(handler) { BaseAddress = baseAddress };
-        client.DefaultRequestHeaders.Accept.ParseAdd("text/html");
-        using var response = await client.GetAsync("/");
-        return response.StatusCode;
-    }
-
     private static async Task<string> RunStatusAsync(HttpClient api, string runId) =>
         JsonDocument.Parse(await api.GetStringAsync($"/api/ingestions/{runId}")).RootElement.GetProperty("status").GetString()!;
 
@@ -86,13 +77,9 @@ public sealed class LoadBalancedInstancesTests(PostgresSchema schema) : IClassFi
 
         // A cookie from one is accepted by the other.
         var cookies = new CookieContainer();
-        using (var handler = new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false })
-        using (var client = new HttpClient(handler) { BaseAddress = one.BaseAddress })
-            await DashboardSession.SignInAsync(client);
-        var carried = new CookieContainer();
-        foreach (Cookie cookie in cookies.GetCookies(one.BaseAddress)) carried.Add(two.BaseAddress, new Cookie(cookie.Name, cookie.Value));
-        Assert.Equal(HttpStatusCode.OK, await OverviewStatusAsync(two.BaseAddress, carried));
-        Assert.Equal(HttpStatusCode.Redirect, await OverviewStatusAsync(two.BaseAddress, new CookieContainer()));
+        await DashboardSession.SignInAsync(one.BaseAddress, cookies);
+        Assert.Equal(HttpStatusCode.OK, await DashboardSession.PageStatusAsync(two.BaseAddress, cookies.CarriedTo(one.BaseAddress, two.BaseAddress)));
+        Assert.Equal(HttpStatusCode.Redirect, await DashboardSession.PageStatusAsync(two.BaseAddress, new CookieContainer()));
 
         // A run started on one is seen and cancelled on the other.
         using var apiOne = one.CreateApiClient();
