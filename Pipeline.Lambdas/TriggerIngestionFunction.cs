@@ -16,7 +16,8 @@ namespace Pipeline.Lambdas;
 /// <c>trigger_ingestion</c>, behind the HTTP API route <c>POST /ingestions</c> (payload format 2.0). Validates the body
 /// exactly like the Web app's <c>POST /api/ingestions</c>, records the run, then plans it and publishes its fetch tasks
 /// before answering 202 <c>{"runId","status","created"}</c>. 401 without a configured key in <c>X-Api-Key</c> or, with
-/// none configured, without an IAM principal in the request context (see <see cref="ApiKeyCheck"/>). 409 when a run of
+/// none configured, without an IAM principal in the request context (see <see cref="ApiKeyCheck"/>); 503 while the keys'
+/// SSM parameter cannot be read (fails closed, see <see cref="ApiKeyParameter"/>). 409 when a run of
 /// that source is active; 400 problem
 /// naming the field for bad input; 500 problem with a correlation id (and a logged error) for anything unexpected.
 /// Handler: <c>Pipeline.Lambdas::Pipeline.Lambdas.TriggerIngestionFunction::HandleAsync</c>.
@@ -41,7 +42,7 @@ public sealed class TriggerIngestionFunction
     {
         _services = services ?? throw new ArgumentNullException(nameof(services));
         _logger = services.GetRequiredService<ILogger<TriggerIngestionFunction>>();
-        _apiKeys = new ApiKeyCheck(services.GetRequiredService<IConfiguration>());
+        _apiKeys = new ApiKeyCheck(services.GetRequiredService<IConfiguration>(), services.GetService<ApiKeyParameter>());
     }
 
     private static async Task EnsureBackendsAsync(IServiceProvider services, CancellationToken ct)
@@ -97,7 +98,14 @@ public sealed class TriggerIngestionFunction
         if (_apiKeys.UnsupportedSecretArn)
             throw new InvalidOperationException(
                 $"{ApiKeyCheck.SecretArnKey} is set, but this build does not read API keys from Secrets Manager; set Pipeline__Security__ApiKeys__0 instead or unset it.");
-        if (!_apiKeys.Allows(request))
+        var verdict = await _apiKeys.CheckAsync(request, ct).ConfigureAwait(false);
+        if (verdict == ApiKeyCheck.Verdict.KeysUnavailable) // fails closed; ApiKeyParameter logged why
+            return HttpApiResults.Problem(new ProblemResponse
+            {
+                Title = "The API keys are unavailable.", Status = 503,
+                Detail = "The function cannot read its API keys, so it refuses every request; see its log.",
+            });
+        if (verdict != ApiKeyCheck.Verdict.Allowed)
             return HttpApiResults.Problem(new ProblemResponse
             {
                 Title = "Unauthorized.", Status = 401,

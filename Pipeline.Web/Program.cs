@@ -14,6 +14,15 @@ if (PasswordHashCommand.IsRequested(args)) return PasswordHashCommand.Run(Consol
 
 var builder = WebApplication.CreateBuilder(args);
 Program.AddParts(builder);
+// One instance per embedded data directory, locked before anything in it is opened (README: "Operating").
+string? inUse = null;
+using var dataDirectoryLock = StartupValidation.RunsAsTheProgram && DataDirectoryLock.IsNeeded(builder.Configuration)
+    ? DataDirectoryLock.TryAcquire(DataDirectoryLock.DataDirectory(builder), out inUse) : null;
+if (inUse is not null)
+{
+    Console.Error.WriteLine(inUse); // one line, not a stack trace
+    return DataDirectoryLock.InUseExitCode;
+}
 var app = builder.Build();
 if (StartupValidation.RunsAsTheProgram && StartupValidation.Failure(app.Services) is { } failure)
 {

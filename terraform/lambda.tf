@@ -21,8 +21,12 @@ locals {
     Pipeline__Warehouse__BigQuery__Location  = google_bigquery_dataset.warehouse.location
   }
 
-  # The trigger is protected by the HTTP API's IAM authorisation; no API key passes through Terraform.
-  trigger_environment = local.lambda_environment
+  # The trigger is protected by the HTTP API's IAM authorisation and by an API key it reads from SSM (secrets.tf); no
+  # key passes through Terraform.
+  trigger_api_key_environment = {
+    Pipeline__Security__ApiKeysParameter = aws_ssm_parameter.trigger_api_keys.name
+  }
+  trigger_environment = merge(local.lambda_environment, local.trigger_api_key_environment)
 }
 
 resource "aws_cloudwatch_log_group" "lambda" {
@@ -197,6 +201,26 @@ data "aws_iam_policy_document" "trigger_ingestion" {
     sid       = "EncryptStreamRecords"
     actions   = ["kms:GenerateDataKey"]
     resources = [aws_kms_key.data.arn]
+  }
+
+  # Its API keys (secrets.tf): this one parameter, decrypted with the data key for this parameter only (SSM passes the
+  # parameter's ARN as the encryption context).
+  statement {
+    sid       = "ReadApiKeysParameter"
+    actions   = ["ssm:GetParameter"]
+    resources = [aws_ssm_parameter.trigger_api_keys.arn]
+  }
+
+  statement {
+    sid       = "DecryptApiKeysParameter"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.data.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:PARAMETER_ARN"
+      values   = [aws_ssm_parameter.trigger_api_keys.arn]
+    }
   }
 
   # Create the run and take the source's lock (PutItem; DeleteItem undoes a run that lost the lock, and releases

@@ -98,3 +98,8 @@ output "dashboard_environment" {
     Pipeline__Local__EventSourceMappings     = "false"
   }
 }
+
+output "trigger_api_keys_parameter" {
+  description = "SSM SecureString holding the trigger function's API keys; set its value outside Terraform (secrets.tf, README: Operating)."
+  value       = aws_ssm_parameter.trigger_api_keys.name
+}

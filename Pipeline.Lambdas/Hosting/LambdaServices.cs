@@ -1,4 +1,7 @@
+using Amazon;
+using Amazon.SimpleSystemsManagement;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pipeline.Adapters.Aws;
@@ -52,7 +55,34 @@ public static class LambdaServices
         });
         services.AddPipelineCore(configuration);
         (adapters ?? Adapters)(services, configuration);
+        AddApiKeyParameter(services, configuration);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+    }
+
+    /// <summary>
+    /// With <c>Pipeline:Security:ApiKeysParameter</c> set: the trigger's keys from that SSM parameter, through an SSM
+    /// client on the SDK's default credentials and region (<c>Pipeline:Aws:Region</c> when set; <c>Pipeline:Aws:Ssm:ServiceUrl</c>
+    /// overrides the endpoint). A client registered before (the tests') is kept.
+    /// </summary>
+    private static void AddApiKeyParameter(IServiceCollection services, IConfiguration configuration)
+    {
+        if (configuration[ApiKeyCheck.ParameterKey] is not { } name || string.IsNullOrWhiteSpace(name)) return;
+        var cacheFor = ApiKeyParameter.CacheTtl(configuration[ApiKeyCheck.ParameterCacheTtlKey]); // a bad value fails the container's start
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IAmazonSimpleSystemsManagement>(_ =>
+        {
+            var config = new AmazonSimpleSystemsManagementConfig();
+            if (configuration["Pipeline:Aws:Ssm:ServiceUrl"] is { Length: > 0 } serviceUrl)
+            {
+                config.ServiceURL = serviceUrl;
+                config.AuthenticationRegion = configuration["Pipeline:Aws:Region"];
+            }
+            else if (configuration["Pipeline:Aws:Region"] is { Length: > 0 } region)
+                config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+            return new AmazonSimpleSystemsManagementClient(config);
+        });
+        services.AddSingleton(sp => new ApiKeyParameter(sp.GetRequiredService<IAmazonSimpleSystemsManagement>(), name.Trim(), cacheFor,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ApiKeyParameter>>()));
     }
 
     private static void AddAwsAdapters(IServiceCollection services, IConfiguration configuration)

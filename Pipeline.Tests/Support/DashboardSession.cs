@@ -36,6 +36,32 @@ public static partial class DashboardSession
             $"sign-in should redirect to /, got {(int)response.StatusCode} {response.Headers.Location}");
     }
 
+    /// <summary>Signs in to the app at <paramref name="baseAddress"/> with a client of its own, keeping the cookies in <paramref name="cookies"/>.</summary>
+    public static async Task SignInAsync(Uri baseAddress, CookieContainer cookies)
+    {
+        using var handler = new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false };
+        using var client = new HttpClient(handler) { BaseAddress = baseAddress };
+        await SignInAsync(client);
+    }
+
+    /// <summary>A browser's GET of <paramref name="path"/> with these cookies (redirects not followed): 200 signed in, 302 to sign-in otherwise.</summary>
+    public static async Task<HttpStatusCode> PageStatusAsync(Uri baseAddress, CookieContainer cookies, string path = "/")
+    {
+        using var handler = new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false };
+        using var client = new HttpClient(handler) { BaseAddress = baseAddress };
+        client.DefaultRequestHeaders.Accept.ParseAdd("text/html");
+        using var response = await client.GetAsync(path);
+        return response.StatusCode;
+    }
+
+    /// <summary>The cookies issued by the host at <paramref name="from"/> as the browser would send them to <paramref name="to"/> (another port, the same name).</summary>
+    public static CookieContainer CarriedTo(this CookieContainer cookies, Uri from, Uri to)
+    {
+        var carried = new CookieContainer();
+        foreach (Cookie cookie in cookies.GetCookies(from)) carried.Add(to, new Cookie(cookie.Name, cookie.Value));
+        return carried;
+    }
+
     [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
     private static partial Regex TokenPattern();
 }

@@ -24,6 +24,8 @@ public sealed class PipelineProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ProcessId => _process.Id;
+
     /// <summary>The last lines the process wrote (stdout and stderr), for failure messages.</summary>
     public string RecentOutput => string.Join('\n', _output.TakeLast(60));
 

@@ -96,8 +96,9 @@ public sealed partial class LambdaFunctionTests(TerraformFixture fixture)
         Assert.Equal("BigQuery", environment.GetProperty("Pipeline__Warehouse__Provider").GetString());
         Assert.DoesNotContain(keys, k => k.StartsWith("Pipeline__Security__ApiKeys__", StringComparison.Ordinal));
 
-        // The trigger gets the shared environment and no key: the route is guarded by IAM authorisation.
-        Assert.Equal("${local.lambda_environment}", Terraform.Locals["trigger_environment"].GetString());
+        // The trigger gets the shared environment and the name of its keys' SSM parameter, never a key (secrets.tf).
+        Assert.Equal("${merge(local.lambda_environment, local.trigger_api_key_environment)}", Terraform.Locals["trigger_environment"].GetString());
+        Assert.Equal(["Pipeline__Security__ApiKeysParameter"], Terraform.Locals["trigger_api_key_environment"].EnumerateObject().Select(p => p.Name));
 
         foreach (var function in Terraform.Resources("aws_lambda_function"))
         {

@@ -15,7 +15,7 @@ public sealed partial class TerraformLayoutTests(TerraformFixture fixture)
         string[] expected =
         [
             "versions.tf", "providers.tf", "variables.tf", "outputs.tf", "kms.tf", "kinesis.tf", "s3.tf", "dynamodb.tf",
-            "queues.tf", "lambda.tf", "apigateway.tf", "dashboard.tf", "alarms.tf", "budgets.tf", "bigquery.tf",
+            "queues.tf", "lambda.tf", "apigateway.tf", "dashboard.tf", "alarms.tf", "budgets.tf", "bigquery.tf", "secrets.tf",
         ];
         var onDisk = Directory.GetFiles(Terraform.Folder, "*.tf").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
 

@@ -67,6 +67,7 @@ public static class SecurityRegistration
 
         services.AddSignInRateLimit();
         services.AddServerSessions();
+        services.AddPipelineDataProtection(configuration);
         return services;
     }
 
