@@ -5,6 +5,7 @@ using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Serialization;
 using Pipeline.Core.Stages;
+using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Runtime;
 
@@ -137,5 +138,6 @@ public sealed class StreamConsumer(
     private void Report(string shardId, string? checkpoint, long? millisBehind)
     {
         lock (_status) _status[shardId] = new ShardStatus(shardId, checkpoint, millisBehind ?? 0, clock.GetUtcNow());
+        PipelineMetrics.RecordConsumerLag(shardId, millisBehind ?? 0);
     }
 }
