@@ -55,7 +55,7 @@ public sealed class LambdaTraceTests : IAsyncLifetime
         var records = await RecordsOfAsync(runId);
         Assert.Equal(2, records.Count);
         foreach (var record in records)
-            Assert.StartsWith($"00-{plan.TraceId}-{plan.SpanId}-", TaskOf(record).TraceParent, StringComparison.Ordinal); // then the flags
+            Assert.StartsWith($"00-{plan.TraceId}-{plan.SpanId}-", LambdaEnvironment.TaskOf(record).TraceParent, StringComparison.Ordinal); // then the flags
         foreach (var shard in records.GroupBy(r => r.ShardId))
             await using (await new FetchProductDataFunction(_services).HandleAsync(new MemoryStream(LambdaEvents.Kinesis(shard)))) { }
 
@@ -63,7 +63,7 @@ public sealed class LambdaTraceTests : IAsyncLifetime
         Assert.Equal(2, fetches.Count);
         Assert.All(fetches, f => Assert.Equal((plan.TraceId, plan.SpanId), (f.TraceId, f.ParentSpanId)));
 
-        var keys = records.Select(r => TaskOf(r).RawKey).ToList();
+        var keys = records.Select(r => LambdaEnvironment.TaskOf(r).RawKey).ToList();
         var rawZone = _services.GetRequiredService<IRawZone>();
         foreach (var key in keys)
         {
@@ -88,7 +88,7 @@ public sealed class LambdaTraceTests : IAsyncLifetime
         var runId = await TriggerAsync("{\"source\":\"synthetic\",\"options\":{\"count\":10,\"pageSize\":10}}");
         var record = Assert.Single(await RecordsOfAsync(runId));
         const string traceId = "4bf92f3577b34da6a3ce929d0e0e4736", parentId = "00f067aa0ba902b7";
-        var task = TaskOf(record) with { TraceParent = $"00-{traceId}-{parentId}-01" };
+        var task = LambdaEnvironment.TaskOf(record) with { TraceParent = $"00-{traceId}-{parentId}-01" };
         var rewritten = record with { Data = JsonSerializer.SerializeToUtf8Bytes(task, CoreJsonContext.Default.FetchTask) };
 
         await using (await new FetchProductDataFunction(_services).HandleAsync(new MemoryStream(LambdaEvents.Kinesis([rewritten])))) { }
@@ -115,10 +115,8 @@ public sealed class LambdaTraceTests : IAsyncLifetime
         foreach (var shard in await stream.ListShardsAsync(CancellationToken.None))
         {
             var batch = await stream.OpenShard(shard, null).ReadAsync(1000, CancellationToken.None);
-            records.AddRange(batch.Records.Where(r => TaskOf(r).RunId == runId));
+            records.AddRange(batch.Records.Where(r => LambdaEnvironment.TaskOf(r).RunId == runId));
         }
         return records;
     }
-
-    private static FetchTask TaskOf(ReceivedRecord record) => JsonSerializer.Deserialize(record.Data.Span, CoreJsonContext.Default.FetchTask)!;
 }
