@@ -130,9 +130,9 @@ public sealed class StreamConsumer(
         }
         logger.LogError("Fetch task {Sequence} on {Shard} failed {Attempts} times; giving up (run {RunId}, page {Page})",
             record.SequenceNumber, record.ShardId, attempts, task?.RunId, task?.Page);
-        if (task is not null)
-            await runs.EndAsync(task.RunId, RunStatus.Failed,
-                $"page {task.Page} could not be fetched and stored after {attempts} attempts", clock.GetUtcNow(), ct);
+        if (task is not null && await runs.EndAsync(task.RunId, RunStatus.Failed,
+                $"page {task.Page} could not be fetched and stored after {attempts} attempts", clock.GetUtcNow(), ct))
+            PipelineMetrics.RunEnded(task.Source, RunStatus.Failed.ToWire());
     }
 
     private void Report(string shardId, string? checkpoint, long? millisBehind)

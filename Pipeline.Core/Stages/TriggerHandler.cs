@@ -115,28 +115,26 @@ public sealed class TriggerHandler(
         catch (Exception ex) when (ex is SourceFetchException or InvalidOptionException)
         {
             logger.LogError(ex, "Planning run {RunId} failed", runId);
-            await runs.EndAsync(runId, RunStatus.Failed, $"planning failed: {ex.Message}", clock.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+            if (await runs.EndAsync(runId, RunStatus.Failed, $"planning failed: {ex.Message}", clock.GetUtcNow(), CancellationToken.None).ConfigureAwait(false))
+                PipelineMetrics.RunEnded(run.Source, RunStatus.Failed.ToWire());
             span.Fail(ex);
-            await PlanFailedAsync(run, ex).ConfigureAwait(false);
+            await PlanFailedAsync(runId, ex).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogError(ex, "Planning run {RunId} failed", runId);
-            await runs.EndAsync(runId, RunStatus.Failed, $"planning failed: {ex.GetType().Name}: {ex.Message}", clock.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+            if (await runs.EndAsync(runId, RunStatus.Failed, $"planning failed: {ex.GetType().Name}: {ex.Message}", clock.GetUtcNow(), CancellationToken.None).ConfigureAwait(false))
+                PipelineMetrics.RunEnded(run.Source, RunStatus.Failed.ToWire());
             span.Fail(ex);
-            await PlanFailedAsync(run, ex).ConfigureAwait(false);
+            await PlanFailedAsync(runId, ex).ConfigureAwait(false);
         }
     }
 
-    private Task PlanFailedAsync(IngestionRun run, Exception ex)
+    private Task PlanFailedAsync(string runId, Exception ex) => events.RecordAsync(new RunEvent
     {
-        PipelineMetrics.RunEnded(run.Source, RunStatus.Failed.ToWire());
-        return events.RecordAsync(new RunEvent
-        {
-            RunId = run.RunId, At = clock.GetUtcNow(), Level = RunEventLevel.Error, Stage = RunEventStage.Plan, Key = RunEventKeys.PlanFailed,
-            Message = $"Planning failed: {ErrorMessage.FirstLine(ex.Message)}; the run ended failed", Cause = RunEvents.CauseOf(ex),
-        }, CancellationToken.None);
-    }
+        RunId = runId, At = clock.GetUtcNow(), Level = RunEventLevel.Error, Stage = RunEventStage.Plan, Key = RunEventKeys.PlanFailed,
+        Message = $"Planning failed: {ErrorMessage.FirstLine(ex.Message)}; the run ended failed", Cause = RunEvents.CauseOf(ex),
+    }, CancellationToken.None);
 
     /// <summary>Cancels a run that has not finished; its remaining tasks are acknowledged without work.</summary>
     public async Task<bool> CancelAsync(string runId, CancellationToken ct)
