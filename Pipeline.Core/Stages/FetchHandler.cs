@@ -86,13 +86,13 @@ public sealed class FetchHandler(
 
     public async Task HandleTaskAsync(FetchTask task, CancellationToken ct)
     {
+        using var span = PipelineTelemetry.StartFetch(task); // a replay's task too: its transform is this span's child
         if (task.ReplayKey is { } replayKey)
         {
             await transform.ReplayAsync(task.RunId, replayKey, ct).ConfigureAwait(false);
             return;
         }
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = task.RunId, ["Page"] = task.Page });
-        using var span = PipelineTelemetry.StartFetch(task);
         var run = await runs.GetRunAsync(task.RunId, ct).ConfigureAwait(false);
         if (run is null)
         {
