@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Pipeline.Core.Telemetry;
 using Pipeline.Tests.Support;
 using Pipeline.Tests.Telemetry.Support;
@@ -8,6 +11,7 @@ namespace Pipeline.Tests.Telemetry;
 /// The app configured by the standard OTEL_* settings exports one trace per run to a real OTLP/HTTP receiver on
 /// loopback: the plan span its root, each page's fetch a child of the plan, each transform a child of its page's fetch,
 /// the refresh in the same trace; every span carries the run id. Its metrics and logs (with the run id) go there too.
+/// A replay is a trace of its own, its transforms children of the fetch stage's spans that handed the pages over.
 /// </summary>
 public sealed class OtlpExportTests
 {
@@ -17,17 +21,7 @@ public sealed class OtlpExportTests
     public async Task A_run_is_one_trace_from_plan_to_refresh_with_its_metrics_and_logs()
     {
         await using var receiver = await OtlpReceiver.StartAsync();
-        using var factory = new PipelineAppFactory(settings: new Dictionary<string, string?>
-        {
-            [OtelSettings.Endpoint] = receiver.Endpoint,
-            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
-            [OtelSettings.ServiceName] = "pipeline-under-test",
-            ["OTEL_METRIC_EXPORT_INTERVAL"] = "200",
-            ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
-            ["OTEL_BLRP_SCHEDULE_DELAY"] = "100",
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Logging:LogLevel:Pipeline.Core.Stages"] = "Information",
-        });
+        using var factory = AppExportingTo(receiver);
         using var client = factory.CreateApiClient();
 
         var runId = await client.StartRunAsync("synthetic", new { count = Pages * 50, pageSize = 50, seed = 11 });
@@ -67,6 +61,45 @@ public sealed class OtlpExportTests
             $"a log record of run {runId} inside its trace");
         Assert.Contains(logs, l => l.Attributes.GetValueOrDefault("RunId") == runId && l.Body.StartsWith("Transformed", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_replay_is_a_trace_of_its_own_from_its_plan_to_each_page_transform()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        using var factory = AppExportingTo(receiver);
+        using var client = factory.CreateApiClient();
+        var fetched = await client.WaitForRunAsync(await client.StartRunAsync("synthetic", new { count = 100, pageSize = 50, seed = 3 }));
+        using var response = await client.PostAsJsonAsync("/api/replays", new { source = "synthetic", runId = fetched.RunId }, ApiCalls.Json);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var replayId = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("runId").GetString()!;
+
+        var spans = OfRun(await receiver.WaitForSpansAsync(all =>
+        {
+            var run = OfRun(all, replayId);
+            return run.Any(s => s.Name == PipelineTelemetry.PlanSpan) && run.Count(s => s.Name == PipelineTelemetry.TransformSpan) >= 2;
+        }, $"the plan and 2 transform spans of replay {replayId}"), replayId);
+
+        var plan = Assert.Single(spans, s => s.Name == PipelineTelemetry.PlanSpan);
+        Assert.Equal("", plan.ParentSpanId);
+        Assert.DoesNotContain(plan.TraceId, OfRun(receiver.Spans, fetched.RunId).Select(s => s.TraceId)); // not the fetching run's trace
+        var handOvers = spans.Where(s => s.Name == PipelineTelemetry.FetchSpan).ToList();
+        Assert.All(handOvers, f => Assert.Equal((plan.TraceId, plan.SpanId), (f.TraceId, f.ParentSpanId)));
+        Assert.All(spans.Where(s => s.Name == PipelineTelemetry.TransformSpan),
+            t => Assert.Contains(t.ParentSpanId, handOvers.Select(f => f.SpanId)));
+    }
+
+    /// <summary>The app with the standard OTEL_* settings pointing at <paramref name="receiver"/>, exporting often.</summary>
+    private static PipelineAppFactory AppExportingTo(OtlpReceiver receiver) => new(settings: new Dictionary<string, string?>
+    {
+        [OtelSettings.Endpoint] = receiver.Endpoint,
+        ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+        [OtelSettings.ServiceName] = "pipeline-under-test",
+        ["OTEL_METRIC_EXPORT_INTERVAL"] = "200",
+        ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
+        ["OTEL_BLRP_SCHEDULE_DELAY"] = "100",
+        ["Logging:LogLevel:Default"] = "Warning",
+        ["Logging:LogLevel:Pipeline.Core.Stages"] = "Information",
+    });
 
     private static List<OtlpSpan> OfRun(IEnumerable<OtlpSpan> spans, string runId) =>
         spans.Where(s => s.Attribute(PipelineTelemetry.RunIdTag) == runId && s.Name.StartsWith("pipeline.", StringComparison.Ordinal)).ToList();
