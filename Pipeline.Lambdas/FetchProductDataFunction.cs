@@ -41,7 +41,9 @@ public sealed class FetchProductDataFunction
         await services.GetRequiredService<IProductStore>().EnsureCreatedAsync(ct).ConfigureAwait(false);
     }
 
-    public async Task<Stream> HandleAsync(Stream input)
+    public Task<Stream> HandleAsync(Stream input) => LambdaTelemetry.FlushedAfterAsync(_services, () => HandleInvocationAsync(input));
+
+    private async Task<Stream> HandleInvocationAsync(Stream input)
     {
         var ct = CancellationToken.None;
         using var scope = _logger.BeginScope(new Dictionary<string, object>

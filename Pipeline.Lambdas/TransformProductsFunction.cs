@@ -40,7 +40,9 @@ public sealed class TransformProductsFunction
         await services.GetRequiredService<IRunStore>().EnsureCreatedAsync(ct).ConfigureAwait(false);
     }
 
-    public async Task<Stream> HandleAsync(Stream input)
+    public Task<Stream> HandleAsync(Stream input) => LambdaTelemetry.FlushedAfterAsync(_services, () => HandleInvocationAsync(input));
+
+    private async Task<Stream> HandleInvocationAsync(Stream input)
     {
         var ct = CancellationToken.None;
         using var scope = _logger.BeginScope(new Dictionary<string, object>

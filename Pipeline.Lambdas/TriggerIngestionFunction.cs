@@ -51,7 +51,9 @@ public sealed class TriggerIngestionFunction
         await services.GetRequiredService<IEventStream>().EnsureCreatedAsync(ct).ConfigureAwait(false);
     }
 
-    public async Task<Stream> HandleAsync(Stream input)
+    public Task<Stream> HandleAsync(Stream input) => LambdaTelemetry.FlushedAfterAsync(_services, () => HandleInvocationAsync(input));
+
+    private async Task<Stream> HandleInvocationAsync(Stream input)
     {
         HttpApiResponse response;
         using (_logger.BeginScope(new Dictionary<string, object> { ["Function"] = "trigger_ingestion", ["TraceId"] = TraceId() }))

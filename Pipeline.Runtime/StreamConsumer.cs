@@ -5,6 +5,7 @@ using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Serialization;
 using Pipeline.Core.Stages;
+using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Runtime;
 
@@ -129,13 +130,14 @@ public sealed class StreamConsumer(
         }
         logger.LogError("Fetch task {Sequence} on {Shard} failed {Attempts} times; giving up (run {RunId}, page {Page})",
             record.SequenceNumber, record.ShardId, attempts, task?.RunId, task?.Page);
-        if (task is not null)
-            await runs.EndAsync(task.RunId, RunStatus.Failed,
-                $"page {task.Page} could not be fetched and stored after {attempts} attempts", clock.GetUtcNow(), ct);
+        if (task is not null && await runs.EndAsync(task.RunId, RunStatus.Failed,
+                $"page {task.Page} could not be fetched and stored after {attempts} attempts", clock.GetUtcNow(), ct))
+            PipelineMetrics.RunEnded(task.Source, RunStatus.Failed.ToWire());
     }
 
     private void Report(string shardId, string? checkpoint, long? millisBehind)
     {
         lock (_status) _status[shardId] = new ShardStatus(shardId, checkpoint, millisBehind ?? 0, clock.GetUtcNow());
+        PipelineMetrics.RecordConsumerLag(shardId, millisBehind ?? 0);
     }
 }

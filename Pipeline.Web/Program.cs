@@ -40,6 +40,7 @@ public partial class Program
     {
         builder.AddPipelineHostDefaults();                                // settings beside the binaries, data directory, trusted proxies
         var (services, configuration) = (builder.Services, builder.Configuration);
+        services.AddPipelineTelemetry(configuration);                     // OpenTelemetry: metrics; traces, logs and OTLP when OTEL_* say so
         services.AddPipelineSecurity(configuration, builder.Environment); // sign-in, cookies, headers, rate and body limits
         services.AddPipelineCore(configuration);                          // options, sources, stages, health checks
         services.AddLocalAdapters(configuration);                         // local stream, folder raw zone, SQLite, DuckDB
@@ -58,6 +59,7 @@ public partial class Program
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapPipelineHealth();        // /health
+        app.MapPipelineMetrics();       // /metrics (API key)
         app.MapPipelineApi();           // /api (API key)
         app.MapPipelineScheduling();    // /hangfire
         app.MapPipelineDashboard();     // the pages (signed in)

@@ -29,6 +29,7 @@ public sealed class S3RawZone : IRawZone
     internal const string MetaFetchedAt = "fetched-at";
     internal const string MetaSha256 = "sha256";
     internal const string MetaPage = "page";
+    internal const string MetaTraceParent = "traceparent";
 
     private const int MaxListLimit = 1000;
 
@@ -89,6 +90,7 @@ public sealed class S3RawZone : IRawZone
         request.Metadata.Add(MetaFetchedAt, metadata.FetchedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
         request.Metadata.Add(MetaSha256, ToHeaderValue(metadata.Sha256));
         request.Metadata.Add(MetaPage, metadata.Page.ToString(CultureInfo.InvariantCulture));
+        if (metadata.TraceParent is { Length: > 0 } traceParent) request.Metadata.Add(MetaTraceParent, ToHeaderValue(traceParent));
         await _s3.PutObjectAsync(request, ct).ConfigureAwait(false);
         _logger.LogDebug("Put s3://{Bucket}/{Key} ({Bytes} bytes)", _options.BucketName, key, bytes.Length);
     }
@@ -177,6 +179,7 @@ public sealed class S3RawZone : IRawZone
             FetchedAt = fetchedAt,
             Sha256 = Required(MetaSha256),
             Page = page,
+            TraceParent = meta[MetaTraceParent] is { Length: > 0 } traceParent ? traceParent : null,
             ContentType = string.IsNullOrEmpty(contentType) ? "application/octet-stream" : contentType,
         };
     }

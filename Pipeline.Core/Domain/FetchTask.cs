@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Pipeline.Core.Domain;
 
 /// <summary>One catalog page to fetch, or (a replay's task) one raw page to apply again. Published to the stream, one record per page.</summary>
@@ -11,6 +13,10 @@ public sealed record FetchTask
     /// <summary>Run date (UTC) used in the raw key, fixed at planning so a re-delivery writes the same key.</summary>
     public required DateOnly RunDate { get; init; }
     public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The W3C traceparent of the run's plan span, so the fetch continues the run's trace; absent when nothing traces.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TraceParent { get; init; }
 
     /// <summary>
     /// A replay's task: the raw page to read and transform again (no HTTP call). Null for a page to fetch. The page

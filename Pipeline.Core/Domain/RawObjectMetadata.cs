@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Pipeline.Core.Domain;
 
 /// <summary>What the raw zone keeps beside the verbatim bytes.</summary>
@@ -10,4 +12,8 @@ public sealed record RawObjectMetadata
     public required string Sha256 { get; init; }
     public int Page { get; init; }
     public string ContentType { get; init; } = "application/json";
+
+    /// <summary>The W3C traceparent of the fetch span that stored the page, so the transform continues the run's trace.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TraceParent { get; init; }
 }

@@ -7,6 +7,7 @@ using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Serialization;
 using Pipeline.Core.Sources;
+using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Core.Stages;
 
@@ -85,6 +86,7 @@ public sealed class FetchHandler(
 
     public async Task HandleTaskAsync(FetchTask task, CancellationToken ct)
     {
+        using var span = PipelineTelemetry.StartFetch(task); // a replay's task too: its transform is this span's child
         if (task.ReplayKey is { } replayKey)
         {
             await transform.ReplayAsync(task.RunId, replayKey, ct).ConfigureAwait(false);
@@ -105,6 +107,7 @@ public sealed class FetchHandler(
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             // Not the source's answer (that quarantines the page) but the pipeline's own: the record goes back to the stream.
+            span.Fail(ex);
             await events.RecordAsync(new RunEvent
             {
                 RunId = task.RunId, At = clock.GetUtcNow(), Level = RunEventLevel.Warning, Stage = RunEventStage.Fetch,
@@ -151,14 +154,16 @@ public sealed class FetchHandler(
             Sha256 = Convert.ToHexStringLower(SHA256.HashData(page.Bytes)),
             Page = task.Page,
             ContentType = page.ContentType,
+            TraceParent = PipelineTelemetry.CurrentTraceParent,
         };
         await rawZone.PutAsync(task.RawKey, page.Bytes, metadata, ct).ConfigureAwait(false);
-        await markers.ApplyOnceAsync(task.RunId, marker,
-        [
-            new CounterDelta(Counter.PagesFetched, 1),
-            new CounterDelta(Counter.RawObjects, 1),
-            new CounterDelta(Counter.RawBytes, page.Bytes.Length),
-        ], ct).ConfigureAwait(false);
+        if (await markers.ApplyOnceAsync(task.RunId, marker,
+            [
+                new CounterDelta(Counter.PagesFetched, 1),
+                new CounterDelta(Counter.RawObjects, 1),
+                new CounterDelta(Counter.RawBytes, page.Bytes.Length),
+            ], ct).ConfigureAwait(false))
+            PipelineMetrics.PageFetched(task.Source);
         await notifications.NotifyAsync(new RawObjectCreated(task.RawKey, page.Bytes.Length), ct).ConfigureAwait(false);
         await finisher.TryFinishAsync(task.RunId, ct).ConfigureAwait(false);
     }
@@ -177,7 +182,10 @@ public sealed class FetchHandler(
             },
         ], ct).ConfigureAwait(false);
         if (await markers.ApplyOnceAsync(task.RunId, $"fetch:{task.Page}", [new CounterDelta(Counter.PagesFailed, 1)], ct).ConfigureAwait(false))
+        {
+            PipelineMetrics.PageFailed(task.Source);
             await runs.AddErrorAsync(task.RunId, $"page {task.Page}: {reason}", ct).ConfigureAwait(false);
+        }
         await events.RecordAsync(new RunEvent
         {
             RunId = task.RunId, At = clock.GetUtcNow(), Level = RunEventLevel.Error, Stage = RunEventStage.Fetch,

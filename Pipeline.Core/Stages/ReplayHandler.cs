@@ -6,6 +6,7 @@ using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Serialization;
 using Pipeline.Core.Sources;
+using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Core.Stages;
 
@@ -125,6 +126,7 @@ public sealed class ReplayHandler(
             var task = new FetchTask
             {
                 RunId = run.RunId, Source = run.Source, Page = page, Skip = 0, Limit = 0, RunDate = runDate, ReplayKey = key,
+                TraceParent = PipelineTelemetry.CurrentTraceParent, // the replay's plan span
             };
             batch.Add(new StreamRecord(task.PartitionKey, JsonSerializer.SerializeToUtf8Bytes(task, CoreJsonContext.Default.FetchTask)));
             if (batch.Count == TriggerHandler.PublishBatchSize)

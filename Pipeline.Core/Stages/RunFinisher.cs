@@ -1,5 +1,6 @@
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
+using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Core.Stages;
 
@@ -15,6 +16,7 @@ public sealed class RunFinisher(
     {
         var finished = await runs.TryFinishAsync(runId, clock.GetUtcNow(), ct).ConfigureAwait(false);
         if (finished is null) return null;
+        PipelineMetrics.RunEnded(finished.Source, finished.Status.ToWire());
         if (events is not null)
         {
             var s = finished.Stages;

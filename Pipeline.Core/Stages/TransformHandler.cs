@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Sources;
+using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Core.Stages;
 
@@ -112,6 +113,8 @@ public sealed class TransformHandler(
             if (!page.Replay) throw new InvalidOperationException($"Raw object {key} is not in the raw zone (yet); retry.");
             return await ReplayPageMissingAsync(page, marker, ct).ConfigureAwait(false);
         }
+        // A page continues the trace of the fetch that stored it; a replay's, the replay's own (the ambient fetch span).
+        using var span = PipelineTelemetry.StartTransform(key, runId, page.Source, pageNumber, page.Replay ? null : raw.Metadata.TraceParent);
         var seenAt = raw.Metadata.FetchedAt == default ? FallbackTime(page) : raw.Metadata.FetchedAt;
         var parsed = CatalogPageParser.Parse(raw.Bytes.Span, source.Format, new ParseContext(page.Source, page.FetchedBy, key, seenAt));
 
@@ -171,6 +174,7 @@ public sealed class TransformHandler(
         ];
         if (page.Replay) deltas.AddRange([new(Counter.PagesRead, 1), new(Counter.BytesRead, raw.Bytes.Length)]);
         var applied = await markers.ApplyOnceAsync(runId, marker, deltas, ct).ConfigureAwait(false);
+        if (applied) PipelineMetrics.PageTransformed(page.Source, parsed.RecordCount, upserted, rejectedRecords, priceChanges);
 
         await finisher.TryFinishAsync(runId, ct).ConfigureAwait(false);
         return applied ? TransformOutcome.Transformed : TransformOutcome.AlreadyTransformed;

@@ -7,6 +7,7 @@ using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Serialization;
 using Pipeline.Core.Sources;
+using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Core.Stages;
 
@@ -60,6 +61,7 @@ public sealed class TriggerHandler(
                   ?? throw new InvalidOperationException($"Run {runId} does not exist.");
         if (run.Status.IsTerminal() || run.PlanningComplete) return;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = runId, ["Source"] = run.Source });
+        using var span = PipelineTelemetry.StartPlan(runId, run.Source);
         try
         {
             if (run.Trigger == RunTriggers.Replay)
@@ -88,7 +90,7 @@ public sealed class TriggerHandler(
                 var task = new FetchTask
                 {
                     RunId = run.RunId, Source = run.Source, Page = page.Page, Skip = page.Skip, Limit = page.Limit,
-                    RunDate = runDate, Options = run.Options,
+                    RunDate = runDate, Options = run.Options, TraceParent = span.TraceParent,
                 };
                 batch.Add(new StreamRecord(task.PartitionKey, JsonSerializer.SerializeToUtf8Bytes(task, CoreJsonContext.Default.FetchTask)));
                 if (batch.Count == PublishBatchSize)
@@ -113,13 +115,17 @@ public sealed class TriggerHandler(
         catch (Exception ex) when (ex is SourceFetchException or InvalidOptionException)
         {
             logger.LogError(ex, "Planning run {RunId} failed", runId);
-            await runs.EndAsync(runId, RunStatus.Failed, $"planning failed: {ex.Message}", clock.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+            if (await runs.EndAsync(runId, RunStatus.Failed, $"planning failed: {ex.Message}", clock.GetUtcNow(), CancellationToken.None).ConfigureAwait(false))
+                PipelineMetrics.RunEnded(run.Source, RunStatus.Failed.ToWire());
+            span.Fail(ex);
             await PlanFailedAsync(runId, ex).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogError(ex, "Planning run {RunId} failed", runId);
-            await runs.EndAsync(runId, RunStatus.Failed, $"planning failed: {ex.GetType().Name}: {ex.Message}", clock.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+            if (await runs.EndAsync(runId, RunStatus.Failed, $"planning failed: {ex.GetType().Name}: {ex.Message}", clock.GetUtcNow(), CancellationToken.None).ConfigureAwait(false))
+                PipelineMetrics.RunEnded(run.Source, RunStatus.Failed.ToWire());
+            span.Fail(ex);
             await PlanFailedAsync(runId, ex).ConfigureAwait(false);
         }
     }
@@ -135,6 +141,7 @@ public sealed class TriggerHandler(
     {
         var run = await runs.GetRunAsync(runId, ct).ConfigureAwait(false);
         if (!await runs.EndAsync(runId, RunStatus.Cancelled, "cancelled by operator", clock.GetUtcNow(), ct).ConfigureAwait(false)) return false;
+        if (run is not null) PipelineMetrics.RunEnded(run.Source, RunStatus.Cancelled.ToWire());
         var stage = run is null || !run.PlanningComplete ? RunEventStage.Plan
             : run.Stages.PagesFetched + run.Stages.PagesFailed < run.Stages.TasksPlanned ? RunEventStage.Fetch
             : RunEventStage.Transform;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Core.Configuration;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
+using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Core.Stages;
 
@@ -35,6 +36,7 @@ public sealed class WarehouseRefresher(
         {
             RefreshId = RunIds.New(now, "wr-"), Status = RunStatus.Queued, CreatedAt = now, Trigger = trigger,
         };
+        RefreshTraces.Remember(refresh.RefreshId); // a run's end records its refresh inside the run's last span
         return await refreshes.CreateRefreshAsync(refresh, ct).ConfigureAwait(false);
     }
 
@@ -48,6 +50,7 @@ public sealed class WarehouseRefresher(
         var refresh = await refreshes.GetRefreshAsync(refreshId, ct).ConfigureAwait(false)
                       ?? throw new InvalidOperationException($"Refresh {refreshId} does not exist.");
         if (refresh.Status.IsTerminal()) return refresh;
+        using var span = PipelineTelemetry.StartRefresh(refreshId, refresh.Trigger);
         var settings = options.Value.Warehouse;
         // An attempt that was running when the process stopped counts as failed: it is recorded, and the next attempt
         // loads the same changes again (idempotently), as after any failure other than a mismatch.
@@ -97,8 +100,13 @@ public sealed class WarehouseRefresher(
             await Task.Delay(delay, clock, ct).ConfigureAwait(false);
         }
         await refreshes.UpdateRefreshAsync(refresh, CancellationToken.None).ConfigureAwait(false);
+        Measure(refresh);
         return refresh;
     }
+
+    private static void Measure(WarehouseRefresh ended) =>
+        PipelineMetrics.RefreshEnded(ended.Status.ToWire(), (ended.FinishedAt ?? ended.CreatedAt) - (ended.StartedAt ?? ended.CreatedAt),
+            ended.ProductsLoaded, ended.ObservationsLoaded);
 
     private async Task<WarehouseRefresh> EndFailedAsync(WarehouseRefresh refresh, int attempts, string? error)
     {
@@ -110,16 +118,17 @@ public sealed class WarehouseRefresher(
         logger.LogError("Warehouse refresh {RefreshId} failed after {Attempts} attempts: {Error}", refresh.RefreshId, attempts, error);
         await TellRunAsync(refresh, RunEventLevel.Error, "failed", $"Refresh {refresh.RefreshId} failed: {refresh.Error}", attempt: attempts).ConfigureAwait(false);
         await refreshes.UpdateRefreshAsync(refresh, CancellationToken.None).ConfigureAwait(false);
+        Measure(refresh);
         return refresh;
     }
 
     /// <summary>A refresh that a run's end started tells that run's event log how it goes.</summary>
     private Task TellRunAsync(WarehouseRefresh refresh, RunEventLevel level, string what, string message, int? attempt = null)
     {
-        if (events is null || !refresh.Trigger.StartsWith("run:", StringComparison.Ordinal)) return Task.CompletedTask;
+        if (events is null || RefreshTriggers.RunIdOf(refresh.Trigger) is not { } runId) return Task.CompletedTask;
         return events.RecordAsync(new RunEvent
         {
-            RunId = refresh.Trigger["run:".Length..], At = clock.GetUtcNow(), Level = level, Stage = RunEventStage.Refresh,
+            RunId = runId, At = clock.GetUtcNow(), Level = level, Stage = RunEventStage.Refresh,
             Key = $"{RunEventKeys.RefreshPrefix}{refresh.RefreshId}:{what}", Message = message, Attempt = attempt,
         }, CancellationToken.None);
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
+using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Core.Trust;
 
@@ -69,6 +70,7 @@ public sealed class WebhookSender(
             logger.LogWarning("Delivery {DeliveryId} ({Type}) to webhook {Webhook} attempt {Attempt} failed; retrying in {Delay}: {Error}",
                 delivery.Id, delivery.Type, delivery.Webhook, claimed.Attempts, delay, error);
         }
+        PipelineMetrics.WebhookAttempted(ended.Status == DeliveryStatus.Delivered ? "delivered" : ended.Status == DeliveryStatus.Failed ? "failed" : "retrying");
         if (!await outbox.TryRecordOutcomeAsync(ended, claimed.Attempts, CancellationToken.None).ConfigureAwait(false))
             logger.LogWarning("Delivery {DeliveryId} attempt {Attempt} ended after its claim lapsed; a newer attempt's outcome stands", delivery.Id, claimed.Attempts);
         return true;

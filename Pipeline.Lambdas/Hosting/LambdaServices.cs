@@ -12,7 +12,8 @@ namespace Pipeline.Lambdas.Hosting;
 /// <summary>
 /// The functions' composition: configuration from environment variables (the Web app's keys with <c>__</c> for
 /// <c>:</c>, e.g. <c>Pipeline__Stream__Provider=Kinesis</c>), the pipeline core for the configured providers, and
-/// structured JSON logs on stdout (CloudWatch keeps one JSON object per line; scopes carry the run id).
+/// structured JSON logs on stdout (CloudWatch keeps one JSON object per line; scopes carry the run id), and
+/// OpenTelemetry over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (<see cref="LambdaTelemetry"/>).
 /// The functions compose the AWS adapters only (Kinesis, S3, DynamoDB): the package holds no embedded backend, and a
 /// stream, raw zone or store configured to anything else fails as the container starts, naming the key.
 /// </summary>
@@ -56,7 +57,10 @@ public static class LambdaServices
         services.AddPipelineCore(configuration);
         (adapters ?? Adapters)(services, configuration);
         AddApiKeyParameter(services, configuration);
-        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+        LambdaTelemetry.Add(services, configuration);
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+        LambdaTelemetry.Start(provider);
+        return provider;
     }
 
     /// <summary>

@@ -77,7 +77,7 @@ public abstract class RawZoneContractTests : IAsyncLifetime
     {
         var zone = await CreateRawZoneAsync();
         var bytes = "{\"products\":[]}"u8.ToArray();
-        var metadata = MetadataFor(bytes, 3);
+        var metadata = MetadataFor(bytes, 3) with { TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }; // the fetch span's
         await zone.PutAsync(PageKey(3), bytes, metadata, CancellationToken.None);
 
         var head = await zone.HeadAsync(PageKey(3), CancellationToken.None);
@@ -187,5 +187,6 @@ public abstract class RawZoneContractTests : IAsyncLifetime
         Assert.Equal(expected.Sha256, actual.Sha256);
         Assert.Equal(expected.Page, actual.Page);
         Assert.Equal(expected.ContentType, actual.ContentType);
+        Assert.Equal(expected.TraceParent, actual.TraceParent);
     }
 }

@@ -13,6 +13,7 @@ public sealed class PipelineProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> _watchers = [];
 
     private PipelineProcess(Process process, Uri baseAddress)
     {
@@ -68,6 +69,29 @@ public sealed class PipelineProcess : IAsyncDisposable
         if (line is null) return;
         _output.Enqueue(line);
         while (_output.Count > 500) _output.TryDequeue(out _);
+        lock (_watchers)
+        {
+            foreach (var watcher in _watchers.Where(w => w.Match(line)).ToList())
+            {
+                _watchers.Remove(watcher);
+                watcher.Found.TrySetResult(line);
+            }
+        }
+    }
+
+    /// <summary>The first line of output (from now on) that <paramref name="match"/> accepts; fails at the timeout, showing the recent output.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout, string what)
+    {
+        var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_watchers) _watchers.Add((match, found));
+        try
+        {
+            return await found.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0} s waiting for {what}; recent output:\n{RecentOutput}");
+        }
     }
 
     public HttpClient CreateApiClient()

@@ -37,4 +37,15 @@ public sealed class ApiKeyVerifier
     }
 
     public bool IsValid(string? presented) => _hashes.Matches(presented);
+
+    /// <summary>A valid key in <c>X-Api-Key</c>, or (without that header) in <c>Authorization: Bearer</c>.</summary>
+    public bool Admits(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var presented = request.Headers[HeaderName].ToString();
+        if (presented.Length > 0) return IsValid(presented);
+        var authorization = request.Headers.Authorization.ToString();
+        const string bearer = "Bearer ";
+        return authorization.StartsWith(bearer, StringComparison.OrdinalIgnoreCase) && IsValid(authorization[bearer.Length..].Trim());
+    }
 }
