@@ -7,6 +7,9 @@ using Pipeline.Adapters.Local;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Sources;
 using Pipeline.Core.Stages;
+using Pipeline.Runtime;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Pipeline.Tests.Components;
 
@@ -142,5 +145,26 @@ public static class PageRendering
     {
         context.Services.GetRequiredService<NavigationManager>().NavigateTo(uri);
         return context.Render(parameters ?? (_ => { }));
+    }
+}
+
+/// <summary>What /raw needs besides its backends: the sources (the preview reads records with their parser) and commands no test presses.</summary>
+public static class RawPageServices
+{
+    public static void AddRawPageServices(this IServiceCollection services)
+    {
+        services.AddSingleton(new SourceRegistry([new DummyJsonSource(new HttpClient(), Options.Create(new DummyJsonOptions()), NullLogger<DummyJsonSource>.Instance)]));
+        services.AddSingleton<IPipelineCommands>(new NoCommands());
+    }
+
+    private sealed class NoCommands : IPipelineCommands
+    {
+        private static NotSupportedException NotHere() => new("these tests press no button that starts anything");
+        public Task<StartIngestionResult> StartIngestionAsync(StartIngestionRequest request, CancellationToken ct) => throw NotHere();
+        public Task<bool> CancelIngestionAsync(string runId, CancellationToken ct) => throw NotHere();
+        public Task<StartIngestionResult> RerunAsync(IngestionRun run, CancellationToken ct) => throw NotHere();
+        public Task<StartIngestionResult?> RetryAsync(IngestionRun run, CancellationToken ct) => throw NotHere();
+        public Task<StartIngestionResult> StartReplayAsync(StartReplayRequest request, CancellationToken ct) => throw NotHere();
+        public Task<WarehouseRefresh> StartRefreshAsync(string trigger, CancellationToken ct) => throw NotHere();
     }
 }

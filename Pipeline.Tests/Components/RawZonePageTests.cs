@@ -3,11 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Adapters.Local;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
-using Pipeline.Core.Sources;
-using Pipeline.Core.Stages;
-using Pipeline.Runtime;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Pipeline.Web.Components.Pages;
 using Pipeline.Web.Components.Shared;
 
@@ -29,20 +24,7 @@ public sealed class RawZonePageTests : MudTestContext
         Services.AddSingleton<IRawZone>(_backends.RawZone);
         Services.AddSingleton(runs ?? _backends.Runs);
         Services.AddSingleton<IProductStore>(_backends.Store);
-        // The preview reads records with the source's parser; the replay buttons are not pressed here.
-        Services.AddSingleton(new SourceRegistry([new DummyJsonSource(new HttpClient(), Options.Create(new DummyJsonOptions()), NullLogger<DummyJsonSource>.Instance)]));
-        Services.AddSingleton<IPipelineCommands>(new NoCommands());
-    }
-
-    private sealed class NoCommands : IPipelineCommands
-    {
-        private static Exception NotHere() => new NotSupportedException("these tests press no button that starts anything");
-        public Task<StartIngestionResult> StartIngestionAsync(StartIngestionRequest request, CancellationToken ct) => throw NotHere();
-        public Task<bool> CancelIngestionAsync(string runId, CancellationToken ct) => throw NotHere();
-        public Task<StartIngestionResult> RerunAsync(IngestionRun run, CancellationToken ct) => throw NotHere();
-        public Task<StartIngestionResult?> RetryAsync(IngestionRun run, CancellationToken ct) => throw NotHere();
-        public Task<StartIngestionResult> StartReplayAsync(StartReplayRequest request, CancellationToken ct) => throw NotHere();
-        public Task<WarehouseRefresh> StartRefreshAsync(string trigger, CancellationToken ct) => throw NotHere();
+        Services.AddRawPageServices();
     }
 
     private async Task<(IngestionRun Run, string Key)> SeedAsync()

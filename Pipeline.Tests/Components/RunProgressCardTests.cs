@@ -50,6 +50,22 @@ public sealed class RunProgressCardTests : MudTestContext
     }
 
     [Fact]
+    public async Task A_replay_shows_the_pages_and_bytes_it_read_as_its_progress()
+    {
+        var runId = await CreateRunAsync(RunStatus.Running,
+            new CounterDelta(Counter.TasksPublished, 8), new CounterDelta(Counter.PagesRead, 6), new CounterDelta(Counter.BytesRead, 3 * 1024 * 1024),
+            new CounterDelta(Counter.PagesTransformed, 6), new CounterDelta(Counter.ProductsUnchanged, 600));
+
+        var card = Render<RunProgressCard>(p => p.Add(x => x.RunId, runId).Add(x => x.RefreshInterval, TimeSpan.FromHours(1)));
+
+        await card.WaitForStateAsync(() => card.FindAll("[data-counter]").Count > 0);
+        Assert.Equal(("6", "3.0 MiB"), (card.Find("[data-counter=pagesRead]").TextContent, card.Find("[data-counter=bytesRead]").TextContent));
+        Assert.Empty(card.FindAll("[data-counter=pagesFetched]"));
+        Assert.Contains("Read: 6 / 8 pages", card.Markup);
+        Assert.Contains("Transform: 6 / 6 raw pages", card.Markup);
+    }
+
+    [Fact]
     public async Task Updates_without_a_reload_while_the_run_goes_on()
     {
         var runId = await CreateRunAsync(RunStatus.Running, new CounterDelta(Counter.TasksPublished, 2));

@@ -31,6 +31,7 @@ public sealed class RequestHardeningPageTests : MudTestContext
         Services.AddSingleton(FailingRawZone.Create($"Access to the path '{ServerPath}' is denied."));
         Services.AddSingleton<IRunStore>(_backends.Runs);
         Services.AddSingleton<IProductStore>(_backends.Store);
+        Services.AddRawPageServices();
 
         var list = this.RenderAt<RawZone>($"/raw?source=dummyjson&date={date}&run={run.RunId}");
         await list.WaitForAssertionAsync(() => Assert.NotNull(list.Find("#raw-error")));
