@@ -26,7 +26,10 @@ locals {
   trigger_api_key_environment = {
     Pipeline__Security__ApiKeysParameter = aws_ssm_parameter.trigger_api_keys.name
   }
-  trigger_environment = merge(local.lambda_environment, local.trigger_api_key_environment)
+  trigger_environment = merge(local.lambda_environment, local.trigger_api_key_environment, var.otel_environment)
+
+  # The fetch and transform functions: the shared keys and the OpenTelemetry variables (README, Operating → Telemetry).
+  function_environment = merge(local.lambda_environment, var.otel_environment)
 }
 
 resource "aws_cloudwatch_log_group" "lambda" {
@@ -72,7 +75,7 @@ resource "aws_lambda_function" "fetch_product_data" {
   timeout          = var.lambda_timeout_seconds.fetch_product_data
 
   environment {
-    variables = local.lambda_environment
+    variables = local.function_environment
   }
 
   depends_on = [aws_cloudwatch_log_group.lambda, aws_iam_role_policy.fetch_product_data]
@@ -91,7 +94,7 @@ resource "aws_lambda_function" "transform_products" {
   timeout          = var.lambda_timeout_seconds.transform_products
 
   environment {
-    variables = local.lambda_environment
+    variables = local.function_environment
   }
 
   depends_on = [aws_cloudwatch_log_group.lambda, aws_iam_role_policy.transform_products]
@@ -286,11 +289,25 @@ data "aws_iam_policy_document" "fetch_product_data" {
     resources = [aws_dynamodb_table.runs.arn]
   }
 
-  # A page the source cannot serve is quarantined.
+  # A page the source cannot serve is quarantined (and a replayed page's rejected records).
   statement {
     sid       = "QuarantinePages"
     actions   = ["dynamodb:BatchWriteItem"]
     resources = [aws_dynamodb_table.rejections.arn]
+  }
+
+  # A replay's task is handed straight to the transform in this function (no HTTP call): it upserts the page's
+  # products and their price observations as the transform function does.
+  statement {
+    sid       = "UpsertReplayedProducts"
+    actions   = ["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.products.arn]
+  }
+
+  statement {
+    sid       = "RecordReplayedPriceObservations"
+    actions   = ["dynamodb:BatchWriteItem", "dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.price_history.arn]
   }
 
   statement {

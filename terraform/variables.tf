@@ -200,6 +200,17 @@ variable "dummyjson_base_url" {
   }
 }
 
+variable "otel_environment" {
+  description = "OpenTelemetry variables for the three functions (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_METRIC_EXPORT_INTERVAL); empty: nothing is exported."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.otel_environment) : can(regex("^OTEL_[A-Z0-9_]+$", name))])
+    error_message = "otel_environment takes OTEL_* variables only."
+  }
+}
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Kinesis → fetch_product_data event source mapping, S3 → transform_products asynchronous invocation
 # ---------------------------------------------------------------------------------------------------------------------

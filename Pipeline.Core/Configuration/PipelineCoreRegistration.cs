@@ -116,7 +116,10 @@ public static class PipelineCoreRegistration
         services.AddOptions<DummyJsonOptions>().Bind(configuration.GetSection(DummyJsonOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<FakeStoreOptions>().Bind(configuration.GetSection(FakeStoreOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SyntheticOptions>().Bind(configuration.GetSection(SyntheticOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<RunLimitsOptions>().Bind(configuration.GetSection(RunLimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RunLimitsOptions>().Bind(configuration.GetSection(RunLimitsOptions.Section)).ValidateDataAnnotations()
+            .Validate(o => o.ReplayStallTimeout >= TimeSpan.FromSeconds(1) && o.ReplayStallTimeout <= TimeSpan.FromDays(1),
+                "Pipeline:Limits:ReplayStallTimeout must be between 00:00:01 and 1.00:00:00.")
+            .ValidateOnStart();
 
         services.AddHttpClient<DummyJsonSource>((sp, http) => ConfigureClient(http, sp.GetRequiredService<IOptions<DummyJsonOptions>>().Value))
             .AddStandardResilienceHandler(o => ConfigureResilience(o, configuration.GetSection(DummyJsonOptions.Section)))

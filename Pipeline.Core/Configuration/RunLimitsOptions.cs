@@ -14,4 +14,10 @@ public sealed class RunLimitsOptions
     /// <summary>Pages (raw objects, fetch tasks) one run may plan; 10,000 holds 1M synthetic products at the default page size.</summary>
     [Range(1, 1_000_000)]
     public int MaxPagesPerRun { get; set; } = 10_000;
+
+    /// <summary>
+    /// A replay whose published pages see no progress (none read or failed) for this long ends failed with the reason
+    /// (a task lost to the stream's failure destination or its retention would otherwise keep it waiting for ever).
+    /// </summary>
+    public TimeSpan ReplayStallTimeout { get; set; } = TimeSpan.FromMinutes(15);
 }

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeline.Core.Configuration;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Serialization;
@@ -20,8 +22,10 @@ namespace Pipeline.Core.Stages;
 /// </summary>
 public sealed class ReplayHandler(
     SourceRegistry sources, IRawZone rawZone, IRunStore runs, IIdempotencyMarkers markers, IEventStream stream, RunFinisher finisher,
-    RunEvents events, TimeProvider clock, ILogger<ReplayHandler> logger)
+    RunEvents events, TimeProvider clock, ILogger<ReplayHandler> logger, IOptions<RunLimitsOptions>? limits = null)
 {
+    private readonly TimeSpan _stallTimeout = limits?.Value.ReplayStallTimeout ?? TimeSpan.FromMinutes(15);
+
     /// <summary>The options a replay run keeps its scope in (shown with the run like a live run's options).</summary>
     public const string FromOption = "from", ToOption = "to", RunIdOption = "runId";
 
@@ -104,8 +108,10 @@ public sealed class ReplayHandler(
         var runDate = DateOnly.FromDateTime(run.CreatedAt.UtcDateTime);
         int waves = 0;
         long published = 0;
-        await foreach (var wave in RunsInFetchOrderAsync(scope, ct).ConfigureAwait(false))
+        await foreach (var pages in RunsInFetchOrderAsync(scope, ct).ConfigureAwait(false))
         {
+            var wave = await AppliedPagesAsync(run.RunId, pages, ct).ConfigureAwait(false);
+            if (wave.Count == 0) continue;
             if (waves > 0 && !await WaitUntilAppliedAsync(run.RunId, published, ct).ConfigureAwait(false)) return;
             published += await PublishWaveAsync(run, runDate, waves++, wave, ct).ConfigureAwait(false);
         }
@@ -142,6 +148,25 @@ public sealed class ReplayHandler(
     }
 
     /// <summary>
+    /// The pages of one fetching run that its own run applied. A run that ended cancelled or failed may have left raw
+    /// pages its transform skipped (nothing is transformed for it once it ended): those are left out, so that a replay
+    /// over the store applies only what the live pipeline did. A run the store does not know (a rebuild from the raw
+    /// zone alone) has all its pages replayed.
+    /// </summary>
+    private async Task<List<string>> AppliedPagesAsync(string replayRunId, List<string> pages, CancellationToken ct)
+    {
+        RawKeys.TryParse(pages[0], out _, out _, out var fetchedBy, out _);
+        if (await runs.GetRunAsync(fetchedBy, ct).ConfigureAwait(false) is not { Status: RunStatus.Cancelled or RunStatus.Failed } ended) return pages;
+        var applied = new List<string>(pages.Count);
+        foreach (var key in pages)
+            if (await markers.WasAppliedAsync(fetchedBy, $"transform:{key}", ct).ConfigureAwait(false)) applied.Add(key);
+        if (applied.Count < pages.Count)
+            await events.InfoAsync(replayRunId, RunEventStage.Plan, $"skipped:{fetchedBy}", string.Create(CultureInfo.InvariantCulture,
+                $"Left out {pages.Count - applied.Count:N0} raw page(s) of run {fetchedBy} that it never applied (it ended {ended.Status.ToWire()} first)"), ct).ConfigureAwait(false);
+        return applied;
+    }
+
+    /// <summary>
     /// Waits until the replay has applied (read or failed) <paramref name="published"/> pages; false when it ended first
     /// (cancelled, or failed by the stream's failure destination). Polls the run store: the pages may be applied by
     /// another process (the fetch Lambda), which has no way to signal this one.
@@ -149,6 +174,8 @@ public sealed class ReplayHandler(
     private async Task<bool> WaitUntilAppliedAsync(string runId, long published, CancellationToken ct)
     {
         var interval = TimeSpan.FromMilliseconds(10);
+        long progress = -1;
+        var progressAt = clock.GetTimestamp();
         while (true)
         {
             var run = await runs.GetRunAsync(runId, ct).ConfigureAwait(false);
@@ -157,7 +184,22 @@ public sealed class ReplayHandler(
                 logger.LogInformation("Replay {RunId} ended while it was publishing; nothing more is published", runId);
                 return false;
             }
-            if (run.Stages.PagesRead + run.Stages.PagesFailed >= published) return true;
+            var applied = run.Stages.PagesRead + run.Stages.PagesFailed;
+            if (applied >= published) return true;
+            if (applied != progress) (progress, progressAt) = (applied, clock.GetTimestamp());
+            else if (clock.GetElapsedTime(progressAt) > _stallTimeout)
+            {
+                var reason = string.Create(CultureInfo.InvariantCulture,
+                    $"replay stalled: {published - applied:N0} published page(s) not applied in {_stallTimeout} (Pipeline:Limits:ReplayStallTimeout); see the stream's failure destination");
+                logger.LogError("Replay {RunId} {Reason}", runId, reason);
+                await runs.EndAsync(runId, RunStatus.Failed, reason, clock.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+                await events.RecordAsync(new RunEvent
+                {
+                    RunId = runId, At = clock.GetUtcNow(), Level = RunEventLevel.Error, Stage = RunEventStage.Plan, Key = RunEventKeys.PlanFailed,
+                    Message = $"The {reason}; the run ended failed",
+                }, CancellationToken.None).ConfigureAwait(false);
+                return false;
+            }
             await Task.Delay(interval, clock, ct).ConfigureAwait(false);
             interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, MaxPollInterval.Ticks));
         }
@@ -227,7 +269,9 @@ public sealed class ReplayHandler(
                 var listing = await rawZone.ListAsync(prefix, ListPageSize, token, ct).ConfigureAwait(false);
                 foreach (var item in listing.Items)
                 {
-                    if (!RawKeys.TryParse(item.Key, out var source, out var date, out var fetchedBy, out _) || source != scope.Source) continue;
+                    // Only keys the pipeline could have written (a stray object could not be published or counted).
+                    if (!RawKeys.IsSafe(item.Key) || !RawKeys.TryParse(item.Key, out var source, out var date, out var fetchedBy, out _)
+                        || source != scope.Source || !RunIds.IsValid(fetchedBy)) continue;
                     if (scope.RunId is not null && fetchedBy != scope.RunId) continue;
                     if (scope.From is { } from && date < from) continue;
                     if (scope.To is { } to && date > to) yield break; // keys are in date order

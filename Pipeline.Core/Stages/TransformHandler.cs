@@ -107,11 +107,20 @@ public sealed class TransformHandler(
         var key = page.Key;
         var runId = page.CountedBy;
         var pageNumber = page.Number;
-        var raw = await rawZone.GetAsync(key, ct).ConfigureAwait(false);
+        RawObject? raw;
+        try
+        {
+            raw = await rawZone.GetAsync(key, ct).ConfigureAwait(false);
+        }
+        catch (InvalidDataException ex) when (page.Replay)
+        {
+            // The object is there but its metadata cannot be read (e.g. an S3 object written without it): quarantined, not retried.
+            return await ReplayPageUnreadableAsync(page, marker, $"raw page {key} cannot be read: {ErrorMessage.FirstLine(ex.Message)}", ct).ConfigureAwait(false);
+        }
         if (raw is null)
         {
             if (!page.Replay) throw new InvalidOperationException($"Raw object {key} is not in the raw zone (yet); retry.");
-            return await ReplayPageMissingAsync(page, marker, ct).ConfigureAwait(false);
+            return await ReplayPageUnreadableAsync(page, marker, $"raw page {key} is not in the raw zone", ct).ConfigureAwait(false);
         }
         // A page continues the trace of the fetch that stored it; a replay's, the replay's own (the ambient fetch span).
         using var span = PipelineTelemetry.StartTransform(key, runId, page.Source, pageNumber, page.Replay ? null : raw.Metadata.TraceParent);
@@ -190,10 +199,12 @@ public sealed class TransformHandler(
     private DateTimeOffset FallbackTime(PageRef page) =>
         page.Replay && RunIds.TryGetCreatedAt(page.FetchedBy, out var created) ? created : clock.GetUtcNow();
 
-    /// <summary>A replay's raw page that is gone (deleted since it was listed): counted failed with its reason, as a live page that cannot be fetched.</summary>
-    private async Task<TransformOutcome> ReplayPageMissingAsync(PageRef page, string marker, CancellationToken ct)
+    /// <summary>
+    /// A replay's raw page that is gone (deleted since it was listed) or whose object cannot be read: counted failed with
+    /// its reason, as a live page that cannot be fetched.
+    /// </summary>
+    private async Task<TransformOutcome> ReplayPageUnreadableAsync(PageRef page, string marker, string reason, CancellationToken ct)
     {
-        var reason = $"raw page {page.Key} is not in the raw zone";
         logger.LogWarning("Replay {RunId}: {Reason}", page.CountedBy, reason);
         await runs.AddErrorAsync(page.CountedBy, reason, ct).ConfigureAwait(false);
         await events.RecordAsync(new RunEvent

@@ -123,7 +123,8 @@ public sealed class RawZonePageTests : MudTestContext
     {
         UseBackends();
         var empty = this.RenderAt<RawZone>("/raw");
-        await empty.WaitForAssertionAsync(() => Assert.Contains("The raw zone is empty", empty.Find("#raw-empty").TextContent));
+        await empty.WaitForAssertionAsync(() => Assert.Contains("No run is recorded", empty.Find("#raw-empty").TextContent));
+        Assert.NotNull(empty.Find("#raw-sources [data-source=dummyjson]")); // a copied raw zone can still be replayed
         Assert.NotNull(empty.Find("#raw-rejections-empty"));
 
         var missing = this.RenderAt<RawZone>("/raw?key=" + Uri.EscapeDataString("raw/source=dummyjson/dt=2026-01-01/run=r1/page-000009.json"));

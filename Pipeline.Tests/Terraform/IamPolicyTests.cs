@@ -108,7 +108,9 @@ public sealed class IamPolicyTests(TerraformFixture fixture)
     [InlineData("trigger_ingestion",
         "aws_dynamodb_table.runs: DeleteItem GetItem PutItem UpdateItem",
         "aws_kinesis_stream.fetch_tasks: DescribeStreamSummary PutRecords")]
-    [InlineData("fetch_product_data",
+    [InlineData("fetch_product_data", // a replay's task is transformed here: the transform's upsert
+        "aws_dynamodb_table.price_history: BatchWriteItem PutItem",
+        "aws_dynamodb_table.products: BatchGetItem PutItem UpdateItem",
         "aws_dynamodb_table.rejections: BatchWriteItem",
         "aws_dynamodb_table.runs: DeleteItem GetItem PutItem UpdateItem",
         "aws_kinesis_stream.fetch_tasks: DescribeStream DescribeStreamSummary GetRecords GetShardIterator ListShards",

@@ -97,13 +97,15 @@ public sealed partial class LambdaFunctionTests(TerraformFixture fixture)
         Assert.DoesNotContain(keys, k => k.StartsWith("Pipeline__Security__ApiKeys__", StringComparison.Ordinal));
 
         // The trigger gets the shared environment and the name of its keys' SSM parameter, never a key (secrets.tf).
-        Assert.Equal("${merge(local.lambda_environment, local.trigger_api_key_environment)}", Terraform.Locals["trigger_environment"].GetString());
+        Assert.Equal("${merge(local.lambda_environment, local.trigger_api_key_environment, var.otel_environment)}", Terraform.Locals["trigger_environment"].GetString());
+        // The others get the shared environment and the OpenTelemetry variables (OTEL_* only, checked by the variable).
+        Assert.Equal("${merge(local.lambda_environment, var.otel_environment)}", Terraform.Locals["function_environment"].GetString());
         Assert.Equal(["Pipeline__Security__ApiKeysParameter"], Terraform.Locals["trigger_api_key_environment"].EnumerateObject().Select(p => p.Name));
 
         foreach (var function in Terraform.Resources("aws_lambda_function"))
         {
             var variables = HclJson.Property(function.Nested("environment").Single(), "variables")?.GetString();
-            var expected = function.Name == "trigger_ingestion" ? "${local.trigger_environment}" : "${local.lambda_environment}";
+            var expected = function.Name == "trigger_ingestion" ? "${local.trigger_environment}" : "${local.function_environment}";
             Assert.Equal(expected, variables);
         }
     }
