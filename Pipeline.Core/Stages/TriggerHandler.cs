@@ -143,7 +143,7 @@ public sealed class TriggerHandler(
         if (!await runs.EndAsync(runId, RunStatus.Cancelled, "cancelled by operator", clock.GetUtcNow(), ct).ConfigureAwait(false)) return false;
         if (run is not null) PipelineMetrics.RunEnded(run.Source, RunStatus.Cancelled.ToWire());
         var stage = run is null || !run.PlanningComplete ? RunEventStage.Plan
-            : run.Stages.PagesFetched + run.Stages.PagesFailed < run.Stages.TasksPlanned ? RunEventStage.Fetch
+            : run.Stages.PagesFetched + run.Stages.PagesRead + run.Stages.PagesFailed < run.Stages.TasksPlanned ? RunEventStage.Fetch
             : RunEventStage.Transform;
         await events.RecordAsync(new RunEvent
         {

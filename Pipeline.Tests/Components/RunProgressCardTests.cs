@@ -21,9 +21,14 @@ public sealed class RunProgressCardTests : MudTestContext
         Services.AddSingleton<IRefreshStore>(_runs);
     }
 
-    private async Task<string> CreateRunAsync(RunStatus status, params CounterDelta[] deltas)
+    private Task<string> CreateRunAsync(RunStatus status, params CounterDelta[] deltas) => CreateRunAsync(status, "api", deltas);
+
+    private async Task<string> CreateRunAsync(RunStatus status, string trigger, params CounterDelta[] deltas)
     {
-        var run = new IngestionRun { RunId = $"r-{Guid.NewGuid():N}"[..12], Source = "synthetic", Status = RunStatus.Queued, CreatedAt = DateTimeOffset.UtcNow };
+        var run = new IngestionRun
+        {
+            RunId = $"r-{Guid.NewGuid():N}"[..12], Source = "synthetic", Status = RunStatus.Queued, CreatedAt = DateTimeOffset.UtcNow, Trigger = trigger,
+        };
         await _runs.TryCreateRunAsync(run, CancellationToken.None);
         await _runs.IncrementAsync(run.RunId, deltas, CancellationToken.None);
         if (status == RunStatus.Running) await _runs.SetStatusAsync(run.RunId, status, CancellationToken.None);
@@ -52,7 +57,7 @@ public sealed class RunProgressCardTests : MudTestContext
     [Fact]
     public async Task A_replay_shows_the_pages_and_bytes_it_read_as_its_progress()
     {
-        var runId = await CreateRunAsync(RunStatus.Running,
+        var runId = await CreateRunAsync(RunStatus.Running, RunTriggers.Replay,
             new CounterDelta(Counter.TasksPublished, 8), new CounterDelta(Counter.PagesRead, 6), new CounterDelta(Counter.BytesRead, 3 * 1024 * 1024),
             new CounterDelta(Counter.PagesTransformed, 6), new CounterDelta(Counter.ProductsUnchanged, 600));
 
