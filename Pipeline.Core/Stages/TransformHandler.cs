@@ -112,7 +112,7 @@ public sealed class TransformHandler(
         {
             raw = await rawZone.GetAsync(key, ct).ConfigureAwait(false);
         }
-        catch (InvalidDataException ex) when (page.Replay)
+        catch (Exception ex) when (page.Replay && ex is InvalidDataException or FormatException)
         {
             // The object is there but its metadata cannot be read (e.g. an S3 object written without it): quarantined, not retried.
             return await ReplayPageUnreadableAsync(page, marker, $"raw page {key} cannot be read: {ErrorMessage.FirstLine(ex.Message)}", ct).ConfigureAwait(false);

@@ -95,5 +95,18 @@ public sealed class AwsReplayTests : IAsyncLifetime
         Assert.Equal(keys.Order(StringComparer.Ordinal), tasks.Select(t => t.Task.ReplayKey!).Order(StringComparer.Ordinal));
         Assert.Equal(AwsStack.ShardCount, tasks.Select(t => t.ShardId).Distinct().Count());
         Assert.All(tasks, t => Assert.Equal(replayId, t.Task.RunId));
+
+        // An object put in the bucket by hand, without the metadata the fetch stage writes: quarantined with the reason, not retried.
+        const string handPut = "20250101T000000Z-0badf00d";
+        var handKey = RawKeys.Page("dummyjson", new DateOnly(2025, 1, 1), handPut, 1);
+        await copy.S3.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = copy.BucketName, Key = handKey, ContentBody = """{"products":[]}""", ContentType = "application/json", UseChunkEncoding = false,
+        });
+        var response2 = await copyApi.PostAsJsonAsync("/api/replays", new { source = "dummyjson", runId = handPut }, ApiCalls.Json);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response2.StatusCode);
+        var unreadable = await copyApi.WaitForRunAsync(JsonDocument.Parse(await response2.Content.ReadAsStringAsync()).RootElement.GetProperty("runId").GetString()!);
+        Assert.Equal(("partiallySucceeded", 1L, 0L), (unreadable.Status, unreadable.Stages.PagesFailed, unreadable.Stages.PagesRead));
+        Assert.Contains(unreadable.Errors, e => e.StartsWith($"raw page {handKey} cannot be read: ", StringComparison.Ordinal) && e.Contains("x-amz-meta-", StringComparison.Ordinal));
     }
 }
