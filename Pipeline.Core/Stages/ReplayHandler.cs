@@ -29,8 +29,11 @@ public sealed class ReplayHandler(
     /// <summary>The options a replay run keeps its scope in (shown with the run like a live run's options).</summary>
     public const string FromOption = "from", ToOption = "to", RunIdOption = "runId";
 
-    /// <summary>A range of at most this many days is listed day by day; a longer one (or none) lists the source's keys and skips.</summary>
-    public const int DayByDayListingMaxDays = 31;
+    /// <summary>
+    /// A range of at most this many days (up to today when only <c>from</c> is given) is listed day by day, one listing
+    /// per day; a longer one, or none, lists the source's keys from its first and skips those before <c>from</c>.
+    /// </summary>
+    public const int DayByDayListingMaxDays = 92;
 
     private const int ListPageSize = 1000;
     private static readonly TimeSpan MaxPollInterval = TimeSpan.FromMilliseconds(500);
@@ -261,7 +264,7 @@ public sealed class ReplayHandler(
     /// <summary>The scope's page keys in key order (the order they were fetched, run by run).</summary>
     private async IAsyncEnumerable<string> KeysAsync(ReplayScope scope, [EnumeratorCancellation] CancellationToken ct)
     {
-        foreach (var prefix in scope.Prefixes())
+        foreach (var prefix in scope.Prefixes(DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime)))
         {
             string? token = null;
             do
@@ -299,7 +302,7 @@ public sealed class ReplayHandler(
         /// <summary>The date of <see cref="RunId"/>'s pages (its creation date), which names their prefix.</summary>
         public DateOnly? RunDate { get; init; }
 
-        public IEnumerable<string> Prefixes()
+        public IEnumerable<string> Prefixes(DateOnly today)
         {
             var sourcePrefix = $"{RawKeys.Root}source={Source}/";
             if (RunId is not null)
@@ -307,7 +310,9 @@ public sealed class ReplayHandler(
                 if (RunDate is { } date) return [RawKeys.RunPrefix(Source, date, RunId)];
                 return [sourcePrefix];
             }
-            if (From is { } from && To is { } to && to.DayNumber - from.DayNumber < DayByDayListingMaxDays)
+            // Pages are listed under their run's creation date, which is never after today.
+            if (From is { } future && To is null && future > today) return [];
+            if (From is { } from && (To ?? today) is var to && to >= from && to.DayNumber - from.DayNumber < DayByDayListingMaxDays)
                 return Enumerable.Range(0, to.DayNumber - from.DayNumber + 1)
                     .Select(d => string.Create(CultureInfo.InvariantCulture, $"{sourcePrefix}dt={from.AddDays(d):yyyy-MM-dd}/"));
             return [sourcePrefix];

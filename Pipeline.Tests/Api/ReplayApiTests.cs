@@ -258,6 +258,7 @@ public sealed class ReplayApiTests : IAsyncLifetime
         await Refused(new { source = "dummyjson", runId = "20250101T000000Z-deadbeef" }, HttpStatusCode.NotFound, "runId");
         await Refused(new { source = "dummyjson", runId = "no/such/run" }, HttpStatusCode.NotFound, "runId");
         await Refused(new { source = "dummyjson", from = "2001-01-01", to = "2001-01-31" }, HttpStatusCode.NotFound, "from");
+        await Refused(new { source = "dummyjson", from = "2999-01-01" }, HttpStatusCode.NotFound, "from");
         await Refused(new { source = "fakestore" }, HttpStatusCode.NotFound, "source");
 
         // A replay while the source has an active run: 409 naming that run.
