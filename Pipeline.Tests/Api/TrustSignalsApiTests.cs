@@ -116,7 +116,8 @@ public sealed class TrustSignalsApiTests : IAsyncLifetime
             using var api = first.CreateApiClient();
             await api.WaitForRunAsync(await api.StartRunAsync("synthetic", new { count = 10, pageSize = 10 }), andRefresh: false);
             var pending = await Eventually.WaitForAsync(async () => (await DeliveriesAsync(api)).SingleOrDefault(),
-                d => d is { Attempts: 1, Status: "pending" }, TimeSpan.FromSeconds(30), "the first attempt to fail");
+                // The claim counts the attempt before the answer comes; the outcome (its error) is written after it.
+                d => d is { Attempts: 1, Status: "pending", LastError: not null }, TimeSpan.FromSeconds(30), "the first attempt to fail");
             Assert.Equal("500 Internal Server Error", pending!.LastError);
             deliveryId = pending.Id;
         } // stopped while the retry waits
