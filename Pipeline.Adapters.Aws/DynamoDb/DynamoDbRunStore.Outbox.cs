@@ -126,6 +126,21 @@ public sealed partial class DynamoDbRunStore : INotificationOutbox
     }
 
     /// <summary>
+    /// The recent index's entries of <paramref name="list"/> listed before <paramref name="before"/>, oldest first: the
+    /// sort key begins with the entry's time, so an entry sorts before the bare time exactly when it is older.
+    /// </summary>
+    private QueryRequest ListedBefore(string list, DateTimeOffset before, int? limit = null) => new()
+    {
+        TableName = Table,
+        IndexName = DynamoDbTables.RecentIndex,
+        KeyConditionExpression = "#list = :list AND #sort < :before",
+        ExpressionAttributeNames = new() { ["#list"] = R.ListPk, ["#sort"] = R.ListSk },
+        ExpressionAttributeValues = new() { [":list"] = S(list), [":before"] = S(FormatTime(before)) },
+        ScanIndexForward = true,
+        Limit = limit,
+    };
+
+    /// <summary>
     /// The <c>deliveries</c> listing up to <paramref name="before"/>, oldest first, a page at a time; of each page's deliveries
     /// (read consistently) the ended ones are deleted with their pointer, if any. An ended delivery never becomes pending
     /// again, so the deletes need no condition.
@@ -133,17 +148,7 @@ public sealed partial class DynamoDbRunStore : INotificationOutbox
     public async Task<int> PruneDeliveriesAsync(DateTimeOffset before, CancellationToken ct)
     {
         var pruned = 0;
-        var request = new QueryRequest
-        {
-            TableName = Table,
-            IndexName = DynamoDbTables.RecentIndex,
-            // listSk is createdAt#id: an entry sorts before the bare time exactly when it was created before it.
-            KeyConditionExpression = "#list = :list AND #sort < :before",
-            ExpressionAttributeNames = new() { ["#list"] = R.ListPk, ["#sort"] = R.ListSk },
-            ExpressionAttributeValues = new() { [":list"] = S(D.DeliveriesList), [":before"] = S(FormatTime(before)) },
-            ScanIndexForward = true,
-            Limit = DynamoDbBatches.MaxGetBatch,
-        };
+        var request = ListedBefore(D.DeliveriesList, before, DynamoDbBatches.MaxGetBatch);
         do
         {
             var response = await _db.QueryAsync(request, ct).ConfigureAwait(false);
@@ -193,15 +198,7 @@ public sealed partial class DynamoDbRunStore : INotificationOutbox
         if (!prefix.Contains(':', StringComparison.Ordinal))
             throw new ArgumentException("A marker prefix holds a ':' (e.g. 'raised:'): markers are listed by the key up to its first ':'.", nameof(prefix));
         var pruned = 0;
-        var request = new QueryRequest
-        {
-            TableName = Table,
-            IndexName = DynamoDbTables.RecentIndex,
-            KeyConditionExpression = "#list = :list AND #sort < :before",
-            ExpressionAttributeNames = new() { ["#list"] = R.ListPk, ["#sort"] = R.ListSk },
-            ExpressionAttributeValues = new() { [":list"] = S(D.MarkerList(prefix)), [":before"] = S(FormatTime(before)) },
-            ScanIndexForward = true,
-        };
+        var request = ListedBefore(D.MarkerList(prefix), before);
         do
         {
             var response = await _db.QueryAsync(request, ct).ConfigureAwait(false);

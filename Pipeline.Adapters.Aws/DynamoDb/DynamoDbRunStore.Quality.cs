@@ -130,17 +130,7 @@ public sealed partial class DynamoDbRunStore : IQualityStore
     {
         var latest = (await LatestChecksAsync(ct).ConfigureAwait(false)).ToDictionary(r => (r.Check, r.Source), r => r.CheckedAt);
         var pruned = 0;
-        var request = new QueryRequest
-        {
-            TableName = Table,
-            IndexName = DynamoDbTables.RecentIndex,
-            // listSk is checkedAt#check#source: an entry sorts before the bare time exactly when it was checked before it.
-            KeyConditionExpression = "#list = :list AND #sort < :before",
-            ExpressionAttributeNames = new() { ["#list"] = R.ListPk, ["#sort"] = R.ListSk },
-            ExpressionAttributeValues = new() { [":list"] = S(Q.HistoryList), [":before"] = S(FormatTime(before)) },
-            ScanIndexForward = true,
-            Limit = 500,
-        };
+        var request = ListedBefore(Q.HistoryList, before, 500);
         do
         {
             var response = await _db.QueryAsync(request, ct).ConfigureAwait(false);

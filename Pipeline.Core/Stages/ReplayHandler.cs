@@ -60,7 +60,6 @@ public sealed class ReplayHandler(
                 throw new ReplayRequestException("runId", $"Run {runId} ingested '{known.Source}', not '{source.Name}'.");
             if (known is null && !RunIds.TryGetCreatedAt(runId, out _))
                 throw new ReplayRequestException("runId", $"No run '{runId}'.", notFound: true);
-            scope = scope with { RunDate = DateOnly.FromDateTime((known?.CreatedAt ?? CreatedAt(runId)).UtcDateTime) };
         }
         if (!await AnyPageAsync(scope, ct).ConfigureAwait(false))
         {
@@ -285,8 +284,6 @@ public sealed class ReplayHandler(
         }
     }
 
-    private static DateTimeOffset CreatedAt(string runId) => RunIds.TryGetCreatedAt(runId, out var at) ? at : default;
-
     private static string DescribeRange(DateOnly? from, DateOnly? to) => (from, to) switch
     {
         ({ } f, { } t) when f == t => $"on {f:yyyy-MM-dd}",
@@ -299,8 +296,11 @@ public sealed class ReplayHandler(
     /// <summary>What a replay covers: a source's pages, within dates or of one run.</summary>
     private sealed record ReplayScope(string Source, DateOnly? From, DateOnly? To, string? RunId)
     {
-        /// <summary>The date of <see cref="RunId"/>'s pages (its creation date), which names their prefix.</summary>
-        public DateOnly? RunDate { get; init; }
+        /// <summary>
+        /// The date of <see cref="RunId"/>'s pages (its creation date, which its id begins with), which names their prefix;
+        /// null for an id without one (its pages are then found by listing the source).
+        /// </summary>
+        public DateOnly? RunDate => RunId is not null && RunIds.TryGetCreatedAt(RunId, out var at) ? DateOnly.FromDateTime(at.UtcDateTime) : null;
 
         public IEnumerable<string> Prefixes(DateOnly today)
         {
@@ -332,10 +332,7 @@ public sealed class ReplayHandler(
             DateOnly? Date(string name) => run.Options.TryGetValue(name, out var text)
                 ? DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture) : null;
             var runId = run.Options.GetValueOrDefault(RunIdOption);
-            return new ReplayScope(run.Source, Date(FromOption), Date(ToOption), runId)
-            {
-                RunDate = runId is not null && RunIds.TryGetCreatedAt(runId, out var at) ? DateOnly.FromDateTime(at.UtcDateTime) : null,
-            };
+            return new ReplayScope(run.Source, Date(FromOption), Date(ToOption), runId);
         }
 
         public string Describe() => RunId is not null ? $"run {RunId} of '{Source}'"
