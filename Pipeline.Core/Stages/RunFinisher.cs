@@ -20,12 +20,13 @@ public sealed class RunFinisher(
         if (events is not null)
         {
             var s = finished.Stages;
+            var replay = finished.Trigger == RunTriggers.Replay; // a replay reads its pages instead of fetching them
             await events.RecordAsync(new RunEvent
             {
                 RunId = runId, At = clock.GetUtcNow(), Stage = RunEventStage.Store, Key = RunEventKeys.Finished,
                 Level = finished.Status == RunStatus.Succeeded ? RunEventLevel.Info : RunEventLevel.Warning,
                 Message = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"Run {finished.Status.ToWire()}: {s.PagesFetched:N0} page(s) fetched, {s.PagesFailed:N0} failed; {s.ProductsUpserted:N0} product(s) upserted, {s.ProductsUnchanged:N0} unchanged, {s.ProductsRejected:N0} rejected; {s.PriceChanges:N0} price change(s)"),
+                    $"Run {finished.Status.ToWire()}: {(replay ? s.PagesRead : s.PagesFetched):N0} page(s) {(replay ? "read" : "fetched")}, {s.PagesFailed:N0} failed; {s.ProductsUpserted:N0} product(s) upserted, {s.ProductsUnchanged:N0} unchanged, {s.ProductsRejected:N0} rejected; {s.PriceChanges:N0} price change(s)"),
             }, ct).ConfigureAwait(false);
         }
         try
