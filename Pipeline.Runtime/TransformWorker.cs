@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Core.Domain;
 using Pipeline.Core.Ports;
 using Pipeline.Core.Stages;
+using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Runtime;
 
@@ -48,8 +49,8 @@ public sealed class TransformWorker(
                 if (attempt >= maxAttempts)
                 {
                     logger.LogError(ex, "Transform of {Key} failed after {Attempts} attempts", key, attempt);
-                    if (RawKeys.TryParse(key, out _, out _, out var runId, out _))
-                        await EndRunFailedAsync(runId, $"transform of {key} failed after {attempt} attempts: {ex.Message}", stoppingToken);
+                    if (RawKeys.TryParse(key, out var source, out _, out var runId, out _))
+                        await EndRunFailedAsync(source, runId, $"transform of {key} failed after {attempt} attempts: {ex.Message}", stoppingToken);
                     return;
                 }
                 logger.LogWarning("Transform of {Key} failed (attempt {Attempt}): {Error}", key, attempt, ex.Message);
@@ -62,13 +63,14 @@ public sealed class TransformWorker(
     /// The run store may be what failed (e.g. DynamoDB unreachable): keep trying to record the failure until it answers,
     /// rather than let the exception end this worker and leave the run running forever.
     /// </summary>
-    private async Task EndRunFailedAsync(string runId, string error, CancellationToken stoppingToken)
+    private async Task EndRunFailedAsync(string source, string runId, string error, CancellationToken stoppingToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await runs.EndAsync(runId, RunStatus.Failed, error, clock.GetUtcNow(), stoppingToken);
+                if (await runs.EndAsync(runId, RunStatus.Failed, error, clock.GetUtcNow(), stoppingToken))
+                    PipelineMetrics.RunEnded(source, RunStatus.Failed.ToWire());
                 return;
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)

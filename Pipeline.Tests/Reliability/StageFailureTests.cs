@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Core.Domain;
@@ -28,6 +29,7 @@ public sealed class StageFailureTests : IAsyncLifetime
     /// <summary>A run recorded but not planned (nothing is published for it), to attach a hand-made failure to.</summary>
     private async Task<IngestionRun> RecordRunAsync()
     {
+        await _app.StartupRecoveryDoneAsync(); // recovery would plan a queued run it finds, and the run would succeed
         await using var scope = _app.Services.CreateAsyncScope();
         var created = await scope.ServiceProvider.GetRequiredService<TriggerHandler>()
             .CreateRunAsync(new StartIngestionRequest("synthetic", new Dictionary<string, string> { ["count"] = "100" }), CancellationToken.None);
@@ -60,6 +62,7 @@ public sealed class StageFailureTests : IAsyncLifetime
     [Fact]
     public async Task A_raw_object_that_cannot_be_transformed_ends_its_run_failed_with_the_key_and_the_cause()
     {
+        using var failedRuns = new FailedRunsCounted("synthetic");
         var run = await RecordRunAsync();
         var key = RawKeys.Page("synthetic", DateOnly.FromDateTime(run.CreatedAt.UtcDateTime), run.RunId, 1); // never written
 
@@ -70,5 +73,38 @@ public sealed class StageFailureTests : IAsyncLifetime
         var error = Assert.Single(ended.Errors);
         Assert.StartsWith($"transform of {key} failed after 3 attempts: ", error);
         Assert.Contains("is not in the raw zone", error);
+        // The run given up by the transform worker is counted in pipeline.runs (recorded just after the status is written).
+        await Eventually.WaitForAsync(() => Task.FromResult(failedRuns.Count), n => n >= 1, TimeSpan.FromSeconds(10), "pipeline.runs{status=failed}");
+    }
+
+    /// <summary>Counts <c>pipeline.runs</c> measurements with status failed for one source while it lives.</summary>
+    private sealed class FailedRunsCounted : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private long _count;
+
+        public FailedRunsCounted(string source)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == Pipeline.Core.Telemetry.PipelineMetrics.Meter.Name && instrument.Name == "pipeline.runs")
+                    listener.EnableMeasurementEvents(instrument);
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                string? tagSource = null, status = null;
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "pipeline.source") tagSource = tag.Value as string;
+                    else if (tag.Key == "pipeline.status") status = tag.Value as string;
+                }
+                if (tagSource == source && status == "failed") Interlocked.Add(ref _count, value);
+            });
+            _listener.Start();
+        }
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public void Dispose() => _listener.Dispose();
     }
 }

@@ -87,6 +87,14 @@ public sealed class PipelineAppFactory : WebApplicationFactory<Program>
 
     public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
 
+    /// <summary>
+    /// Waits until the host's startup recovery has read the run list, so that a run a test records by hand afterwards
+    /// stays as the test left it (otherwise recovery may find it queued and plan it).
+    /// </summary>
+    public Task StartupRecoveryDoneAsync() =>
+        Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Pipeline.Runtime.StartupRecovery>().Single().ExecuteTask
+        ?? Task.CompletedTask;
+
     /// <summary>A client (in memory, cookies kept, redirects not followed) signed in to the dashboard as the admin.</summary>
     public async Task<HttpClient> CreateSignedInClientAsync()
     {
