@@ -281,7 +281,15 @@ public sealed class LambdaRuntimeTests(LambdaEnvironment env)
         var byShard = await env.ReadRunRecordsAsync(created.Run.RunId);
         var tasks = byShard.Values.SelectMany(r => r).Select(LambdaEnvironment.TaskOf).ToList();
         Assert.Equal((await env.RawObjectsAsync(live)).Select(o => o.Key).Order(StringComparer.Ordinal), tasks.Select(t => t.ReplayKey!).Order(StringComparer.Ordinal));
-        Assert.True(byShard.Count > 1, "the replay's tasks spread over the shards");
+        // One partition key per page, so the stream's hash spreads the pages over the shards (which shard is up to the hash).
+        var partitionKeys = byShard.Values.SelectMany(r => r).Select(r => r.PartitionKey).ToList();
+        var expectedKeys = (await env.RawObjectsAsync(live)).Select(o =>
+        {
+            Assert.True(RawKeys.TryParse(o.Key, out _, out _, out _, out var page));
+            return $"{created.Run.RunId}/{runId}/{page}";
+        });
+        Assert.Equal(expectedKeys.Order(StringComparer.Ordinal), partitionKeys.Order(StringComparer.Ordinal));
+        Assert.Equal(partitionKeys.Count, partitionKeys.Distinct().Count());
 
         // The fetch function hands each to the transform: the run counts pages read, none fetched, and the source saw nothing.
         foreach (var batch in byShard.Values) Assert.Empty(await FetchAsync(batch));
