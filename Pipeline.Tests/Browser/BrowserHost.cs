@@ -72,6 +72,17 @@ public sealed class BrowserHost : IAsyncDisposable
         Assert.True(widths[0] <= widths[1], $"{what}: the page is {widths[0]} px wide in a {widths[1]} px viewport");
     }
 
+    /// <summary>Every table's phone-card labels ("Message", "Page / object") stay whole words: none may break mid-word.</summary>
+    public static async Task AssertCardLabelsUnbrokenAsync(IPage page, string what)
+    {
+        var broken = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll('.mud-table td[data-label]')]
+                .filter(td => getComputedStyle(td, '::before').whiteSpace !== 'nowrap')
+                .map(td => td.dataset.label)
+            """);
+        Assert.True(broken.Length == 0, $"{what}: labels that may break mid-word: {string.Join(", ", broken.Distinct())}");
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var context in _contexts) await context.CloseAsync();
