@@ -72,13 +72,21 @@ public sealed class BrowserHost : IAsyncDisposable
         Assert.True(widths[0] <= widths[1], $"{what}: the page is {widths[0]} px wide in a {widths[1]} px viewport");
     }
 
-    /// <summary>Every table's phone-card labels ("Message", "Page / object") stay whole words: none may break mid-word.</summary>
-    public static async Task AssertCardLabelsUnbrokenAsync(IPage page, string what)
+    /// <summary>
+    /// Table labels stay whole words: the phone-card labels of every table ("Message", "Page / object") and header
+    /// cells (a column's name, a row's label) may not break mid-word.
+    /// </summary>
+    public static async Task AssertLabelsUnbrokenAsync(IPage page, string what)
     {
         var broken = await page.EvaluateAsync<string[]>("""
-            () => [...document.querySelectorAll('.mud-table td[data-label]')]
-                .filter(td => getComputedStyle(td, '::before').whiteSpace !== 'nowrap')
-                .map(td => td.dataset.label)
+            () => [
+                ...[...document.querySelectorAll('.mud-table td[data-label]')]
+                    .filter(td => getComputedStyle(td, '::before').whiteSpace !== 'nowrap')
+                    .map(td => td.dataset.label),
+                ...[...document.querySelectorAll('th')]
+                    .filter(th => getComputedStyle(th).overflowWrap === 'anywhere' && getComputedStyle(th).whiteSpace !== 'nowrap')
+                    .map(th => th.textContent.trim()),
+            ]
             """);
         Assert.True(broken.Length == 0, $"{what}: labels that may break mid-word: {string.Join(", ", broken.Distinct())}");
     }

@@ -33,6 +33,7 @@ public sealed class ReplayBrowserTests(BrowserFixture browser) : IAsyncLifetime
         await lineage.ClickAsync();
 
         await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/raw\?.*record=10"));
+        var rawPreview = new Uri(page.Url).PathAndQuery;
         var record = page.Locator("#raw-record");
         await Assertions.Expect(record).ToBeVisibleAsync();
         await Assertions.Expect(record).ToContainTextAsync("Record 10");
@@ -45,6 +46,12 @@ public sealed class ReplayBrowserTests(BrowserFixture browser) : IAsyncLifetime
         await page.Locator("#raw-record-product").ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/products/dummyjson(:|%3A)41$"));
         await Assertions.Expect(page.Locator("#product-title")).ToBeVisibleAsync();
+
+        // The same preview on a phone: nothing wider than the screen, no label broken mid-word ("Fetched", "Size").
+        var phone = await _host.OpenAsync(browser.Browser, rawPreview, width: 390, height: 844);
+        await Assertions.Expect(phone.Locator("#raw-record")).ToContainTextAsync("Record 10");
+        await BrowserHost.AssertNoSidewaysScrollAsync(phone, "/raw at 390 px");
+        await BrowserHost.AssertLabelsUnbrokenAsync(phone, "/raw at 390 px");
     }
 
     [Fact]

@@ -98,6 +98,6 @@ public sealed class RunCockpitBrowserTests(BrowserFixture browser) : IAsyncLifet
         await Assertions.Expect(phone.Locator("#run-timeline")).ToBeVisibleAsync();
         await Assertions.Expect(phone.Locator("#events-table tbody tr").First).ToBeVisibleAsync();
         await BrowserHost.AssertNoSidewaysScrollAsync(phone, "a run page at 390 px");
-        await BrowserHost.AssertCardLabelsUnbrokenAsync(phone, "a run page at 390 px");
+        await BrowserHost.AssertLabelsUnbrokenAsync(phone, "a run page at 390 px");
     }
 }
